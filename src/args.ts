@@ -1,0 +1,56 @@
+import { InvalidArgumentError } from './errors.js';
+
+/** `CNI_ARGS` as ordered pairs, or an object whose key order is kept. */
+export type CniArgs = readonly (readonly [string, string])[] | Readonly<Record<string, string>>;
+
+/**
+ * Normalises `CNI_ARGS` to ordered pairs and rejects any pair a plugin could not parse back:
+ * plugins split on `;` and then on `=`, and there is no escaping.
+ *
+ * @throws {InvalidArgumentError} `ERR_CNI_INVALID_ARG`
+ */
+export function normalizeCniArgs(args: CniArgs | undefined): [string, string][] {
+  if (args === undefined) return [];
+  const pairs = Array.isArray(args) ? (args as readonly (readonly [string, string])[]) : Object.entries(args);
+  return pairs.map((pair) => {
+    const [key, value] = pair;
+    if (typeof key !== 'string' || typeof value !== 'string') {
+      throw new InvalidArgumentError(`Expected CNI_ARGS pairs of two strings, got ${JSON.stringify(pair)}`);
+    }
+    if (key === '' || /[;=]/.test(key)) {
+      throw new InvalidArgumentError(`Expected a CNI_ARGS key that is not empty and has no ; or =, got ${JSON.stringify(key)}`);
+    }
+    if (/[;=]/.test(value)) {
+      throw new InvalidArgumentError(`Expected a CNI_ARGS value for ${key} without ; or =, got ${JSON.stringify(value)}`);
+    }
+    return [key, value];
+  });
+}
+
+/** Joins pairs as `K=V;K2=V2`. */
+export function formatCniArgs(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.map(([key, value]) => `${key}=${value}`).join(';');
+}
+
+/**
+ * Parses `K=V;K2=V2` (as `cnitool` reads `CNI_ARGS`). Every pair needs exactly one `=` and a
+ * non-empty key and value.
+ *
+ * @throws {InvalidArgumentError} `ERR_CNI_INVALID_ARG`
+ */
+export function parseCniArgs(text: string): [string, string][] {
+  if (text === '') return [];
+  return text.split(';').map((pair) => {
+    const parts = pair.split('=');
+    if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
+      throw new InvalidArgumentError(`invalid CNI_ARGS pair ${JSON.stringify(pair)}`);
+    }
+    return [parts[0]!, parts[1]!];
+  });
+}
+
+/** Puts `IgnoreUnknown=1` first unless the pairs already have it. */
+export function withIgnoreUnknown(pairs: readonly (readonly [string, string])[]): [string, string][] {
+  const copy = pairs.map(([key, value]) => [key, value] as [string, string]);
+  return copy.some(([key]) => key === 'IgnoreUnknown') ? copy : [['IgnoreUnknown', '1'], ...copy];
+}

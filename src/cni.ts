@@ -1,0 +1,365 @@
+import PQueue from 'p-queue';
+import { normalizeCniArgs, type CniArgs } from './args.js';
+import type { NetworkConfigList } from './config/conflist.js';
+import { validateContainerId, validateInterfaceName, validateNetworkName } from './config/validate.js';
+import {
+  DEFAULT_CACHE_DIR,
+  ensureCacheDir,
+  listCachedAttachments,
+  readCacheEntry,
+  removeCacheEntry,
+  writeCacheEntry,
+  type AttachmentKey,
+  type CacheRead,
+  type CachedAttachment,
+} from './cache/cache.js';
+import {
+  AbortError,
+  CacheError,
+  InvalidArgumentError,
+  MultipleErrors,
+  TimeoutError,
+  VersionError,
+  isCniError,
+} from './errors.js';
+import { defaultExecutor, type PluginExecutor } from './invoke/exec-plugin.js';
+import { findPlugin, splitPath } from './invoke/find-plugin.js';
+import type { EnvOptions } from './invoke/plugin-env.js';
+import { getVersionInfo, type VersionInfo } from './invoke/version-info.js';
+import { addChain, checkChain, delChain, findPlugins, type Attachment, type ChainContext } from './network-list.js';
+import { convertResult } from './result/convert.js';
+import { parseResult } from './result/parse.js';
+import type { Result } from './result/schemas.js';
+import { effectiveVersion, versionAtLeast } from './version.js';
+import { KeyedLock } from './lock.js';
+
+/** What the runtime knows about one attachment of a container to a network. */
+export interface RuntimeConf {
+  containerId: string;
+  /** Path of the container's network namespace; may be empty for DEL. */
+  netns?: string | undefined;
+  ifName: string;
+  /** `CNI_ARGS`, as ordered pairs or an object. */
+  args?: CniArgs | undefined;
+  /** Capability arguments (`portMappings`, `bandwidth`, ...), given to plugins that declare them. */
+  capabilityArgs?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Options every public async call takes. */
+export interface CallOptions {
+  /** Cancels the call: running plugins get SIGTERM, then SIGKILL. */
+  signal?: AbortSignal | undefined;
+  /** Milliseconds for the whole call, on top of the per-plugin timeout. */
+  timeout?: number | undefined;
+}
+
+export interface CNIOptions extends EnvOptions {
+  /**
+   * Directories to search for plugins, in order, as a list or a `:`-separated string. Also passed
+   * to plugins as `CNI_PATH`.
+   */
+  path?: string | readonly string[] | undefined;
+  /** @default '/var/lib/cni' */
+  cacheDir?: string | undefined;
+  /** Milliseconds one plugin run may take before its process group gets SIGTERM. @default 60000 */
+  pluginTimeout?: number | undefined;
+  /** Milliseconds between SIGTERM and SIGKILL. @default 2000 */
+  killGrace?: number | undefined;
+  /** Bytes of stdout or stderr past which a plugin is killed. @default 4194304 */
+  maxOutputBytes?: number | undefined;
+  /** How many plugin chains run at once. @default 16 */
+  concurrency?: number | undefined;
+  /** Run DEL for the whole list when ADD fails part way. @default true */
+  rollbackOnFailure?: boolean | undefined;
+  /** Milliseconds the rollback DEL after a failed ADD may take, counted afresh. @default 60000 */
+  cleanupTimeout?: number | undefined;
+  /** Replaces how plugins are run (tests, sandboxes). */
+  executor?: PluginExecutor | undefined;
+  /** Receives each plugin's stderr, successful run or not. */
+  onStderr?: ChainContext['onStderr'];
+}
+
+const DEFAULTS = {
+  pluginTimeout: 60_000,
+  killGrace: 2_000,
+  maxOutputBytes: 4 * 1024 * 1024,
+  concurrency: 16,
+  cleanupTimeout: 60_000,
+};
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`Expected \`${name}\` to be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Runs CNI plugin chains for a container runtime: the Go library's `CNIConfig`, for Node.
+ *
+ * @example
+ * ```ts
+ * const cni = new CNI({ path: ['/usr/lib/cni'] });
+ * const list = await loadNetworkList('/etc/cni/net.d', 'mynet');
+ * const result = await cni.addNetworkList(list, { containerId: 'ctr1', netns: '/run/netns/ctr1', ifName: 'eth0' });
+ * await cni.delNetworkList(list, { containerId: 'ctr1', netns: '/run/netns/ctr1', ifName: 'eth0' });
+ * ```
+ */
+export class CNI {
+  readonly path: readonly string[];
+  readonly cacheDir: string;
+  readonly #options: CNIOptions;
+  readonly #queue: PQueue;
+  readonly #locks = new KeyedLock();
+
+  constructor(options: CNIOptions = {}) {
+    this.path = splitPath(options.path);
+    this.cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
+    positive('pluginTimeout', options.pluginTimeout, 1);
+    positive('killGrace', options.killGrace, 1);
+    positive('maxOutputBytes', options.maxOutputBytes, 1);
+    positive('cleanupTimeout', options.cleanupTimeout, 1);
+    this.#options = options;
+    this.#queue = new PQueue({ concurrency: positive('concurrency', options.concurrency, DEFAULTS.concurrency) });
+  }
+
+  #context(signal: AbortSignal | undefined): ChainContext {
+    const options = this.#options;
+    return {
+      paths: this.path,
+      executor: options.executor ?? defaultExecutor,
+      pluginTimeout: options.pluginTimeout ?? DEFAULTS.pluginTimeout,
+      killGrace: options.killGrace ?? DEFAULTS.killGrace,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
+      inheritEnv: options.inheritEnv,
+      extraEnv: options.extraEnv,
+      onStderr: options.onStderr,
+      signal,
+    };
+  }
+
+  // Runs one operation: serialised per attachment, bounded by the queue, with the call's signal
+  // and timeout, and any abort turned into our typed errors.
+  async #run<T>(key: string | undefined, options: CallOptions, operation: (context: ChainContext) => Promise<T>): Promise<T> {
+    const timeoutMs = options.timeout === undefined ? undefined : positive('timeout', options.timeout, 1);
+    const timeoutSignal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [options.signal, timeoutSignal].filter((signal): signal is AbortSignal => signal !== undefined);
+    const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    const translate = (error: unknown): never => {
+      if (timeoutSignal?.aborted && !options.signal?.aborted && (!isCniError(error) || error.code === 'ERR_CNI_ABORTED')) {
+        throw new TimeoutError(`operation timed out after ${timeoutMs} ms`, { timeout: timeoutMs!, cause: error });
+      }
+      if (!isCniError(error) && signal?.aborted) throw new AbortError('operation aborted', { cause: signal.reason });
+      throw error;
+    };
+    try {
+      signal?.throwIfAborted();
+      const task = () => this.#queue.add(() => operation(this.#context(signal)));
+      return (await (key === undefined ? task() : this.#locks.run(key, task))) as T;
+    } catch (error) {
+      return translate(error);
+    }
+  }
+
+  #attachment(list: NetworkConfigList, rt: RuntimeConf): Attachment & AttachmentKey {
+    validateNetworkName(list.name);
+    validateContainerId(rt.containerId);
+    validateInterfaceName(rt.ifName);
+    return {
+      networkName: list.name,
+      containerId: rt.containerId,
+      netns: rt.netns ?? '',
+      ifName: rt.ifName,
+      args: normalizeCniArgs(rt.args),
+      capabilityArgs: { ...rt.capabilityArgs },
+    };
+  }
+
+  #lockKey(key: AttachmentKey): string {
+    return `${this.cacheDir}\0${key.networkName}\0${key.containerId}\0${key.ifName}`;
+  }
+
+  /**
+   * Attaches a container to a network: runs ADD through the list in order, caches the result and
+   * returns it (in the list's version). On failure the list is DEL'd again unless
+   * `rollbackOnFailure` is off; the error's `rollback` says how that went.
+   *
+   * @throws {CniError} `ERR_CNI_INVALID_ARG`, `ERR_CNI_PLUGIN_NOT_FOUND`, `ERR_CNI_PLUGIN`,
+   * `ERR_CNI_PLUGIN_EXEC`, `ERR_CNI_RESULT`, `ERR_CNI_TIMEOUT`, `ERR_CNI_ABORTED`, `ERR_CNI_CACHE`
+   */
+  async addNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<Result> {
+    const attachment = this.#attachment(list, rt);
+    return this.#run(this.#lockKey(attachment), options, async (context) => {
+      const files = await findPlugins(list, this.path);
+      await ensureCacheDir(this.cacheDir);
+      let result: Result;
+      try {
+        result = await addChain(context, list, files, attachment);
+        await writeCacheEntry(this.cacheDir, {
+          kind: 'cniCacheV1',
+          ...attachment,
+          cniArgs: attachment.args,
+          config: list.bytes,
+          result,
+        });
+      } catch (error) {
+        await this.#rollback(list, attachment, error);
+        throw error;
+      }
+      return result;
+    });
+  }
+
+  async #rollback(list: NetworkConfigList, attachment: Attachment, error: unknown): Promise<void> {
+    if (this.#options.rollbackOnFailure === false || !isCniError(error)) return;
+    const signal = AbortSignal.timeout(this.#options.cleanupTimeout ?? DEFAULTS.cleanupTimeout);
+    try {
+      await delChain(this.#context(signal), list, attachment, undefined);
+      error.rollback = { ok: true };
+      error.message += ' (rolled back: DEL succeeded)';
+    } catch (rollbackError) {
+      error.rollback = { ok: false, error: rollbackError as Error };
+      error.message += ` (rollback DEL failed too: ${(rollbackError as Error).message})`;
+    }
+  }
+
+  // The cached entry of an attachment, and the result in it converted to the list's version.
+  async #cached(list: NetworkConfigList, key: AttachmentKey): Promise<{ read: CacheRead; result: Result | undefined; error?: Error }> {
+    const read = await readCacheEntry(this.cacheDir, key);
+    const raw = read.state === 'ok' ? read.entry.result : read.state === 'legacy' ? read.result : undefined;
+    if (raw === undefined) return { read, result: undefined };
+    try {
+      return { read, result: convertResult(parseResult(raw, list.cniVersion), effectiveVersion(list.cniVersion)) };
+    } catch (error) {
+      return { read, result: undefined, error: error as Error };
+    }
+  }
+
+  // CHECK and DEL replay the CNI_ARGS and capability args of ADD time when the cache has them.
+  #replay(attachment: Attachment, read: CacheRead): Attachment {
+    if (read.state !== 'ok') return attachment;
+    return {
+      ...attachment,
+      args: read.entry.cniArgs ?? attachment.args,
+      capabilityArgs: read.entry.capabilityArgs ?? attachment.capabilityArgs,
+    };
+  }
+
+  /**
+   * Checks an attachment: runs CHECK through the list in order with the cached ADD result as
+   * `prevResult`, replaying ADD's `CNI_ARGS` and capability args. Resolves at once when the list
+   * sets `disableCheck`.
+   *
+   * @throws {VersionError} `ERR_CNI_VERSION` for lists older than 0.4.0.
+   * @throws {CacheError} `ERR_CNI_CACHE` when there is no readable cached result to check against.
+   */
+  async checkNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<void> {
+    const attachment = this.#attachment(list, rt);
+    if (!versionAtLeast(effectiveVersion(list.cniVersion), '0.4.0')) {
+      throw new VersionError(`configuration version "${list.cniVersion}" does not support the CHECK command`, {
+        network: list.name,
+        command: 'CHECK',
+        cniCode: 1,
+      });
+    }
+    if (list.disableCheck) return;
+    await this.#run(this.#lockKey(attachment), options, async (context) => {
+      const files = await findPlugins(list, this.path);
+      const { read, result, error } = await this.#cached(list, attachment);
+      if (!result) {
+        const why = error ? `cannot be read: ${error.message}` : read.state === 'corrupt' ? `is corrupt: ${read.reason}` : 'does not exist';
+        throw new CacheError(`cannot CHECK network "${list.name}" for container ${attachment.containerId}: the cached ADD result ${why}`, {
+          file: read.file,
+          network: list.name,
+          command: 'CHECK',
+          cause: error,
+        });
+      }
+      await checkChain(context, list, files, this.#replay(attachment, read), result);
+    });
+  }
+
+  /**
+   * Detaches a container from a network: runs DEL through the list in reverse with the cached
+   * result (for lists of 0.4.0 and later) and ADD's `CNI_ARGS` and capability args, then removes
+   * the cache entry. A missing or corrupt cache entry or netns does not stop it; every plugin is
+   * tried, and the cache entry is kept if any fails so a retry has the same inputs.
+   *
+   * @throws {CniError} the plugin's error, or `ERR_CNI_MULTIPLE` when several plugins failed.
+   */
+  async delNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<void> {
+    const attachment = this.#attachment(list, rt);
+    await this.#run(this.#lockKey(attachment), options, async (context) => {
+      const { read, result } = await this.#cached(list, attachment);
+      const prevResult = versionAtLeast(effectiveVersion(list.cniVersion), '0.4.0') ? result : undefined;
+      await delChain(context, list, this.#replay(attachment, read), prevResult);
+      await removeCacheEntry(this.cacheDir, attachment);
+    });
+  }
+
+  /**
+   * The cached ADD result of an attachment, converted to the list's version; `undefined` when
+   * there is none.
+   *
+   * @throws {CacheError} `ERR_CNI_CACHE` when the cache file is corrupt or cannot be converted.
+   */
+  async getNetworkListCachedResult(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<Result | undefined> {
+    const attachment = this.#attachment(list, rt);
+    return this.#run(undefined, options, async () => {
+      const { read, result, error } = await this.#cached(list, attachment);
+      if (read.state === 'corrupt') throw new CacheError(`cache file ${read.file} is corrupt: ${read.reason}`, { file: read.file, network: list.name });
+      if (error) throw new CacheError(`failed to convert cached result to config version: ${error.message}`, { file: read.file, cause: error, network: list.name });
+      return result;
+    });
+  }
+
+  /** The attachments in the cache, optionally only those of one container. */
+  async getCachedAttachments(containerId?: string, options: CallOptions = {}): Promise<CachedAttachment[]> {
+    if (containerId !== undefined) validateContainerId(containerId);
+    return this.#run(undefined, options, () => listCachedAttachments(this.cacheDir, containerId));
+  }
+
+  /**
+   * Asks a plugin which spec versions it supports (CNI_COMMAND=VERSION).
+   *
+   * @throws {CniError} `ERR_CNI_PLUGIN_NOT_FOUND`, `ERR_CNI_PLUGIN_EXEC`, `ERR_CNI_VERSION`
+   */
+  async getVersionInfo(pluginType: string, options: CallOptions = {}): Promise<VersionInfo> {
+    return this.#run(undefined, options, async (context) => {
+      const file = await findPlugin(pluginType, this.path);
+      return getVersionInfo(context, pluginType, file);
+    });
+  }
+
+  /**
+   * Checks that every plugin of the list is installed and supports the list's version. Resolves
+   * to the capabilities the plugins declare.
+   *
+   * @throws {CniError} the first problem found, or `ERR_CNI_MULTIPLE` for several.
+   */
+  async validateNetworkList(list: NetworkConfigList, options: CallOptions = {}): Promise<string[]> {
+    validateNetworkName(list.name);
+    const version = effectiveVersion(list.cniVersion);
+    return this.#run(undefined, options, async (context) => {
+      const errors: Error[] = [];
+      for (const plugin of list.plugins) {
+        try {
+          const info = await getVersionInfo(context, plugin.type, await findPlugin(plugin.type, this.path));
+          if (!info.supportedVersions.includes(version)) {
+            throw new VersionError(`plugin ${plugin.type} does not support config version "${version}"`, {
+              network: list.name,
+              plugin: plugin.type,
+              cniCode: 1,
+            });
+          }
+        } catch (error) {
+          errors.push(error as Error);
+        }
+      }
+      if (errors.length === 1) throw errors[0];
+      if (errors.length > 1) throw new MultipleErrors(`network "${list.name}" is not valid`, errors, { network: list.name });
+      return [...new Set(list.plugins.flatMap((plugin) => plugin.capabilities))];
+    });
+  }
+}

@@ -1,0 +1,184 @@
+import { formatCniArgs } from './args.js';
+import type { NetworkConfigList, PluginConfig } from './config/conflist.js';
+import { spliceMembers } from './config/raw-json.js';
+import { MultipleErrors, ResultError, isCniError } from './errors.js';
+import type { PluginExecutor } from './invoke/exec-plugin.js';
+import { findPlugin } from './invoke/find-plugin.js';
+import { buildPluginEnv, type CniCommand, type EnvOptions } from './invoke/plugin-env.js';
+import { runPlugin } from './invoke/run-plugin.js';
+import { convertResult } from './result/convert.js';
+import { parseResult } from './result/parse.js';
+import type { Result } from './result/schemas.js';
+import { effectiveVersion } from './version.js';
+
+/** Everything a chain run needs besides the list and the attachment. */
+export interface ChainContext extends EnvOptions {
+  paths: readonly string[];
+  executor: PluginExecutor;
+  pluginTimeout: number;
+  killGrace: number;
+  maxOutputBytes: number;
+  signal: AbortSignal | undefined;
+  onStderr?: ((stderr: string, context: { network?: string | undefined; plugin?: string | undefined; command?: string | undefined }) => void) | undefined;
+}
+
+/** The attachment a chain runs for, with `CNI_ARGS` already checked. */
+export interface Attachment {
+  containerId: string;
+  netns: string;
+  ifName: string;
+  args: [string, string][];
+  capabilityArgs: Record<string, unknown>;
+}
+
+export interface StdinInjection {
+  prevResult?: Result | undefined;
+  capabilityArgs?: Readonly<Record<string, unknown>> | undefined;
+  /** More keys for GC and STATUS (`cni.dev/valid-attachments`, ...). */
+  extra?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Builds the stdin of one plugin: its config exactly as written, with `name` and `cniVersion` set
+ * to the list's, `runtimeConfig` holding the capability args the plugin declares `true` (only when
+ * at least one applies; then it replaces any `runtimeConfig` in the file), and `prevResult`.
+ */
+export function buildPluginStdin(list: NetworkConfigList, plugin: PluginConfig, inject: StdinInjection = {}): string {
+  const updates = new Map<string, string | undefined>([
+    ['name', JSON.stringify(list.name)],
+    ['cniVersion', JSON.stringify(list.cniVersion)],
+  ]);
+  const runtimeConfig: Record<string, unknown> = {};
+  for (const capability of plugin.capabilities) {
+    const value = inject.capabilityArgs?.[capability];
+    if (value !== undefined) runtimeConfig[capability] = value;
+  }
+  if (Object.keys(runtimeConfig).length > 0) updates.set('runtimeConfig', JSON.stringify(runtimeConfig));
+  if (inject.prevResult) updates.set('prevResult', JSON.stringify(inject.prevResult));
+  for (const [key, value] of Object.entries(inject.extra ?? {})) updates.set(key, JSON.stringify(value));
+  return spliceMembers(plugin.bytes, updates);
+}
+
+/** Finds every plugin of the list before any runs, so a missing binary fails before side effects. */
+export async function findPlugins(list: NetworkConfigList, paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const plugin of list.plugins) {
+    try {
+      files.push(await findPlugin(plugin.type, paths));
+    } catch (error) {
+      if (isCniError(error)) error.network = list.name;
+      throw error;
+    }
+  }
+  return files;
+}
+
+interface InvokeInput {
+  list: NetworkConfigList;
+  plugin: PluginConfig;
+  file: string;
+  command: CniCommand;
+  attachment: Pick<Attachment, 'containerId' | 'netns' | 'ifName' | 'args'> | undefined;
+  stdin: string;
+}
+
+export async function invokeInChain(context: ChainContext, input: InvokeInput): Promise<unknown> {
+  const { attachment } = input;
+  const env = buildPluginEnv(
+    {
+      command: input.command,
+      containerId: attachment?.containerId,
+      netns: attachment?.netns,
+      ifName: attachment?.ifName,
+      args: attachment ? formatCniArgs(attachment.args) : '',
+      path: context.paths.join(':'),
+    },
+    context,
+  );
+  return runPlugin({
+    file: input.file,
+    stdin: input.stdin,
+    env,
+    command: input.command,
+    context: { network: input.list.name, plugin: input.plugin.type },
+    executor: context.executor,
+    timeout: context.pluginTimeout,
+    killGrace: context.killGrace,
+    maxOutput: context.maxOutputBytes,
+    signal: context.signal,
+    onStderr: context.onStderr,
+  });
+}
+
+function resultError(error: unknown, list: NetworkConfigList, plugin: PluginConfig): never {
+  if (isCniError(error)) {
+    error.network = list.name;
+    error.plugin = plugin.type;
+    error.command = 'ADD';
+    error.message = `plugin type="${plugin.type}" name="${list.name}" failed (add): ${error.message}`;
+  }
+  throw error;
+}
+
+/**
+ * Runs ADD through the list in order, each plugin getting the previous plugin's result (converted
+ * to the list's version) as `prevResult`. Returns the last result in the list's version.
+ */
+export async function addChain(context: ChainContext, list: NetworkConfigList, files: readonly string[], attachment: Attachment): Promise<Result> {
+  const version = effectiveVersion(list.cniVersion);
+  let prevResult: Result | undefined;
+  for (const [index, plugin] of list.plugins.entries()) {
+    context.signal?.throwIfAborted();
+    const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
+    const output = await invokeInChain(context, { list, plugin, file: files[index]!, command: 'ADD', attachment, stdin });
+    try {
+      prevResult = convertResult(parseResult(output, list.cniVersion), version);
+    } catch (error) {
+      resultError(error, list, plugin);
+    }
+  }
+  if (!prevResult) throw new ResultError(`network "${list.name}" has no plugins`, { network: list.name });
+  return prevResult;
+}
+
+/** Runs CHECK through the list in order; every plugin gets the same cached result. */
+export async function checkChain(
+  context: ChainContext,
+  list: NetworkConfigList,
+  files: readonly string[],
+  attachment: Attachment,
+  prevResult: Result | undefined,
+): Promise<void> {
+  for (const [index, plugin] of list.plugins.entries()) {
+    context.signal?.throwIfAborted();
+    const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
+    await invokeInChain(context, { list, plugin, file: files[index]!, command: 'CHECK', attachment, stdin });
+  }
+}
+
+/**
+ * Runs DEL through the list in reverse. It goes on past a failing or missing plugin so that the
+ * others still release what they hold, then reports every failure.
+ */
+export async function delChain(context: ChainContext, list: NetworkConfigList, attachment: Attachment, prevResult: Result | undefined): Promise<void> {
+  const errors: Error[] = [];
+  for (const plugin of [...list.plugins].reverse()) {
+    if (context.signal?.aborted) {
+      errors.push(context.signal.reason instanceof Error ? context.signal.reason : new Error(String(context.signal.reason)));
+      break;
+    }
+    try {
+      const file = await findPlugin(plugin.type, context.paths);
+      const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
+      await invokeInChain(context, { list, plugin, file, command: 'DEL', attachment, stdin });
+    } catch (error) {
+      if (isCniError(error)) {
+        error.network ??= list.name;
+        error.command ??= 'DEL';
+      }
+      errors.push(error as Error);
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new MultipleErrors(`DEL of network "${list.name}" failed in ${errors.length} plugins`, errors, { network: list.name, command: 'DEL' });
+}
