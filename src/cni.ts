@@ -26,12 +26,31 @@ import { defaultExecutor, type PluginExecutor } from './invoke/exec-plugin.js';
 import { findPlugin, splitPath } from './invoke/find-plugin.js';
 import type { EnvOptions } from './invoke/plugin-env.js';
 import { getVersionInfo, type VersionInfo } from './invoke/version-info.js';
-import { addChain, checkChain, delChain, findPlugins, type Attachment, type ChainContext } from './network-list.js';
+import {
+  addChain,
+  checkChain,
+  delChain,
+  findPlugins,
+  gcChain,
+  statusChain,
+  type Attachment,
+  type ChainContext,
+  type ValidAttachment,
+} from './network-list.js';
+import type { PluginConfig } from './config/conflist.js';
+import {
+  attachNetworks,
+  detachNetworks,
+  type AttachOptions,
+  type AttachedNetwork,
+  type Container,
+  type NetworkAttachment,
+} from './multi-network.js';
 import { convertResult } from './result/convert.js';
 import { parseResult } from './result/parse.js';
 import type { Result } from './result/schemas.js';
 import { effectiveVersion, versionAtLeast } from './version.js';
-import { KeyedLock } from './lock.js';
+import { AttachmentLocks, KeyedLock } from './lock.js';
 
 /** What the runtime knows about one attachment of a container to a network. */
 export interface RuntimeConf {
@@ -109,9 +128,13 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export class CNI {
   readonly path: readonly string[];
   readonly cacheDir: string;
+  /** Milliseconds a rollback or cleanup DEL may take. */
+  readonly cleanupTimeout: number;
   readonly #options: CNIOptions;
   readonly #queue: PQueue;
   readonly #locks = new KeyedLock();
+  readonly #files: AttachmentLocks;
+  readonly #versions = new Map<string, Promise<VersionInfo>>();
 
   constructor(options: CNIOptions = {}) {
     this.path = splitPath(options.path);
@@ -119,8 +142,9 @@ export class CNI {
     positive('pluginTimeout', options.pluginTimeout, 1);
     positive('killGrace', options.killGrace, 1);
     positive('maxOutputBytes', options.maxOutputBytes, 1);
-    positive('cleanupTimeout', options.cleanupTimeout, 1);
+    this.cleanupTimeout = positive('cleanupTimeout', options.cleanupTimeout, DEFAULTS.cleanupTimeout);
     this.#options = options;
+    this.#files = new AttachmentLocks(this.cacheDir);
     this.#queue = new PQueue({ concurrency: positive('concurrency', options.concurrency, DEFAULTS.concurrency) });
   }
 
@@ -139,9 +163,14 @@ export class CNI {
     };
   }
 
-  // Runs one operation: serialised per attachment, bounded by the queue, with the call's signal
-  // and timeout, and any abort turned into our typed errors.
-  async #run<T>(key: string | undefined, options: CallOptions, operation: (context: ChainContext) => Promise<T>): Promise<T> {
+  // Runs one operation with the call's signal and timeout, turning any abort into our typed
+  // errors. With a key, the operation holds that attachment's lock (in this process and in the
+  // lock file); `network` holds a network's GC lock instead.
+  async #run<T>(
+    lock: { attachment: AttachmentKey } | { network: string } | undefined,
+    options: CallOptions,
+    operation: (context: ChainContext) => Promise<T>,
+  ): Promise<T> {
     const timeoutMs = options.timeout === undefined ? undefined : positive('timeout', options.timeout, 1);
     const timeoutSignal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     const signals = [options.signal, timeoutSignal].filter((signal): signal is AbortSignal => signal !== undefined);
@@ -153,10 +182,23 @@ export class CNI {
       if (!isCniError(error) && signal?.aborted) throw new AbortError('operation aborted', { cause: signal.reason });
       throw error;
     };
+    const task = () => this.#queue.add(() => operation(this.#context(signal))) as Promise<T>;
     try {
       signal?.throwIfAborted();
-      const task = () => this.#queue.add(() => operation(this.#context(signal)));
-      return (await (key === undefined ? task() : this.#locks.run(key, task))) as T;
+      if (lock === undefined) return await task();
+      const key = 'attachment' in lock ? this.#lockKey(lock.attachment) : `${this.cacheDir}\0${lock.network}\0GC`;
+      return await this.#locks.run(
+        key,
+        async () => {
+          const held = 'attachment' in lock ? await this.#files.attachment(lock.attachment, signal) : await this.#files.network(lock.network, signal);
+          try {
+            return await task();
+          } finally {
+            await held.release();
+          }
+        },
+        signal,
+      );
     } catch (error) {
       return translate(error);
     }
@@ -190,7 +232,7 @@ export class CNI {
    */
   async addNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<Result> {
     const attachment = this.#attachment(list, rt);
-    return this.#run(this.#lockKey(attachment), options, async (context) => {
+    return this.#run({ attachment }, options, async (context) => {
       const files = await findPlugins(list, this.path);
       await ensureCacheDir(this.cacheDir);
       let result: Result;
@@ -213,7 +255,7 @@ export class CNI {
 
   async #rollback(list: NetworkConfigList, attachment: Attachment, error: unknown): Promise<void> {
     if (this.#options.rollbackOnFailure === false || !isCniError(error)) return;
-    const signal = AbortSignal.timeout(this.#options.cleanupTimeout ?? DEFAULTS.cleanupTimeout);
+    const signal = AbortSignal.timeout(this.cleanupTimeout);
     try {
       await delChain(this.#context(signal), list, attachment, undefined);
       error.rollback = { ok: true };
@@ -264,7 +306,7 @@ export class CNI {
       });
     }
     if (list.disableCheck) return;
-    await this.#run(this.#lockKey(attachment), options, async (context) => {
+    await this.#run({ attachment }, options, async (context) => {
       const files = await findPlugins(list, this.path);
       const { read, result, error } = await this.#cached(list, attachment);
       if (!result) {
@@ -290,12 +332,127 @@ export class CNI {
    */
   async delNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<void> {
     const attachment = this.#attachment(list, rt);
-    await this.#run(this.#lockKey(attachment), options, async (context) => {
-      const { read, result } = await this.#cached(list, attachment);
-      const prevResult = versionAtLeast(effectiveVersion(list.cniVersion), '0.4.0') ? result : undefined;
-      await delChain(context, list, this.#replay(attachment, read), prevResult);
-      await removeCacheEntry(this.cacheDir, attachment);
+    await this.#run({ attachment }, options, (context) => this.#delete(context, list, attachment));
+  }
+
+  async #delete(context: ChainContext, list: NetworkConfigList, attachment: Attachment & AttachmentKey): Promise<void> {
+    const { read, result } = await this.#cached(list, attachment);
+    const prevResult = versionAtLeast(effectiveVersion(list.cniVersion), '0.4.0') ? result : undefined;
+    await delChain(context, list, this.#replay(attachment, read), prevResult);
+    await removeCacheEntry(this.cacheDir, attachment);
+  }
+
+  /**
+   * The config bytes and runtime arguments cached at ADD time: what a DEL needs when the config on
+   * disk changed since. `undefined` when nothing is cached.
+   *
+   * @throws {CacheError} `ERR_CNI_CACHE` when the cache file is corrupt.
+   */
+  async getNetworkListCachedConfig(
+    list: NetworkConfigList,
+    rt: RuntimeConf,
+    options: CallOptions = {},
+  ): Promise<{ config: Uint8Array; rt: RuntimeConf } | undefined> {
+    const attachment = this.#attachment(list, rt);
+    return this.#run(undefined, options, async () => {
+      const read = await readCacheEntry(this.cacheDir, attachment);
+      if (read.state === 'missing' || read.state === 'legacy') return undefined;
+      if (read.state === 'corrupt') throw new CacheError(`cache file ${read.file} is corrupt: ${read.reason}`, { file: read.file, network: list.name });
+      const { entry } = read;
+      return {
+        config: entry.config,
+        rt: { ...rt, args: entry.cniArgs ?? rt.args, capabilityArgs: entry.capabilityArgs },
+      };
     });
+  }
+
+  // Whether a plugin speaks 1.1.0 (STATUS, GC), from its VERSION answer, asked once per binary.
+  async #supports11(context: ChainContext, plugin: PluginConfig, file: string): Promise<boolean> {
+    let info = this.#versions.get(file);
+    if (!info) {
+      info = getVersionInfo(context, plugin.type, file);
+      this.#versions.set(file, info);
+      info.catch(() => this.#versions.delete(file));
+    }
+    return (await info).supportedVersions.includes('1.1.0');
+  }
+
+  /**
+   * Garbage-collects a network: DELs every cached attachment of it that is not in
+   * `validAttachments` (using the cached netns and arguments), then, for lists of 1.1.0 and later,
+   * sends GC with `cni.dev/valid-attachments` to every plugin whose VERSION answer includes 1.1.0.
+   * It waits for ADD, CHECK and DEL in flight on the network (in any process) and holds new ones
+   * off until it is done. Without `validAttachments` no cached attachment is deleted and plugins
+   * are not told which are valid. Resolves at once when the list sets `disableGC`.
+   *
+   * @throws {CniError} the failure, or `ERR_CNI_MULTIPLE` for several (every step is tried).
+   */
+  async gcNetworkList(
+    list: NetworkConfigList,
+    args: { validAttachments?: readonly ValidAttachment[] | undefined } = {},
+    options: CallOptions = {},
+  ): Promise<void> {
+    validateNetworkName(list.name);
+    if (list.disableGC) return;
+    const valid = args.validAttachments?.map((entry) => `${entry.containerId}\0${entry.ifName}`);
+    await this.#run({ network: list.name }, options, async (context) => {
+      const errors: Error[] = [];
+      if (valid !== undefined) {
+        const cached = await listCachedAttachments(this.cacheDir);
+        for (const entry of cached) {
+          if (entry.networkName !== list.name || valid.includes(`${entry.containerId}\0${entry.ifName}`)) continue;
+          try {
+            const attachment = this.#attachment(list, {
+              containerId: entry.containerId,
+              ifName: entry.ifName,
+              netns: entry.netns,
+              args: entry.cniArgs,
+              capabilityArgs: entry.capabilityArgs,
+            });
+            await this.#delete(context, list, attachment);
+          } catch (error) {
+            errors.push(error as Error);
+          }
+        }
+      }
+      if (versionAtLeast(effectiveVersion(list.cniVersion), '1.1.0')) {
+        errors.push(...(await gcChain(context, list, args.validAttachments, (plugin, file) => this.#supports11(context, plugin, file))));
+      }
+      if (errors.length === 1) throw errors[0];
+      if (errors.length > 1) throw new MultipleErrors(`GC of network "${list.name}" failed`, errors, { network: list.name, command: 'GC' });
+    });
+  }
+
+  /**
+   * Asks every plugin of a 1.1.0 (or later) list whose VERSION answer includes 1.1.0 whether it
+   * is ready for ADD. Resolves when all are; resolves at once for older lists. Rejects with the
+   * first plugin's error: `cniCode` 50 (not available) or 51 (limited connectivity) by the spec.
+   *
+   * @throws {PluginReportedError} `ERR_CNI_PLUGIN` with the plugin's `cniCode`.
+   */
+  async getStatusNetworkList(list: NetworkConfigList, options: CallOptions = {}): Promise<void> {
+    if (!versionAtLeast(effectiveVersion(list.cniVersion), '1.1.0')) return;
+    await this.#run(undefined, options, (context) => statusChain(context, list, (plugin, file) => this.#supports11(context, plugin, file)));
+  }
+
+  /**
+   * Attaches a container to several networks (at once unless `parallel: false`). If any fails,
+   * the ones that succeeded are detached again and the error says how that went.
+   *
+   * @throws {CniError} the failure, or `ERR_CNI_MULTIPLE` for several.
+   */
+  attachNetworks(container: Container, networks: readonly NetworkAttachment[], options: AttachOptions = {}): Promise<AttachedNetwork[]> {
+    return attachNetworks(this, container, networks, options);
+  }
+
+  /**
+   * Detaches a container from several networks; without `networks`, from every network the cache
+   * knows for it, using the cached config. Every one is tried; failures are reported together.
+   *
+   * @throws {CniError} the failure, or `ERR_CNI_MULTIPLE` for several.
+   */
+  detachNetworks(container: Container, networks?: readonly Pick<NetworkAttachment, 'list' | 'ifName'>[], options: CallOptions = {}): Promise<void> {
+    return detachNetworks(this, container, networks, options);
   }
 
   /**

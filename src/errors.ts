@@ -191,6 +191,9 @@ export class TimeoutError extends family('TimeoutError', 'ERR_CNI_TIMEOUT') {
   }
 }
 
+/** Waiting for another operation's lock on the same attachment (or network, for GC) gave up. */
+export class LockTimeoutError extends family('LockTimeoutError', 'ERR_CNI_LOCK_TIMEOUT') {}
+
 /** The result cache could not be read or written. */
 export class CacheError extends family('CacheError', 'ERR_CNI_CACHE') {
   file: string | undefined;

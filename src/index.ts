@@ -48,7 +48,8 @@ export { defaultExecutor, type ExecOutcome, type ExecRequest, type PluginExecuto
 export { findPlugin, splitPath, validatePluginType } from './invoke/find-plugin.js';
 export { buildPluginEnv, type CniCommand, type EnvOptions, type PluginEnvInput } from './invoke/plugin-env.js';
 export type { VersionInfo } from './invoke/version-info.js';
-export { buildPluginStdin } from './network-list.js';
+export { buildPluginStdin, type ValidAttachment } from './network-list.js';
+export type { AttachOptions, AttachedNetwork, Container, NetworkAttachment } from './multi-network.js';
 export { convertResult, isKnownResultVersion } from './result/convert.js';
 export { parseResult } from './result/parse.js';
 export {

@@ -182,3 +182,56 @@ export async function delChain(context: ChainContext, list: NetworkConfigList, a
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new MultipleErrors(`DEL of network "${list.name}" failed in ${errors.length} plugins`, errors, { network: list.name, command: 'DEL' });
 }
+
+/** An attachment the runtime still uses, as GC names it on the plugin's stdin. */
+export interface ValidAttachment {
+  containerId: string;
+  ifName: string;
+}
+
+/**
+ * Sends GC to each plugin in order (those `supports11` accepts), with `cni.dev/valid-attachments`
+ * (and the same array under `cni.dev/attachments`, the key of older spec drafts) when the runtime
+ * knows which attachments are valid. Goes on past failures and reports them all.
+ */
+export async function gcChain(
+  context: ChainContext,
+  list: NetworkConfigList,
+  validAttachments: readonly ValidAttachment[] | undefined,
+  supports11: (plugin: PluginConfig, file: string) => Promise<boolean>,
+): Promise<Error[]> {
+  const errors: Error[] = [];
+  const extra =
+    validAttachments === undefined
+      ? undefined
+      : (() => {
+          const entries = validAttachments.map((entry) => ({ containerID: entry.containerId, ifname: entry.ifName }));
+          return { 'cni.dev/valid-attachments': entries, 'cni.dev/attachments': entries };
+        })();
+  for (const plugin of list.plugins) {
+    try {
+      const file = await findPlugin(plugin.type, context.paths);
+      if (!(await supports11(plugin, file))) continue;
+      const stdin = buildPluginStdin(list, plugin, { extra });
+      await invokeInChain(context, { list, plugin, file, command: 'GC', attachment: undefined, stdin });
+    } catch (error) {
+      if (isCniError(error)) error.network ??= list.name;
+      errors.push(error as Error);
+    }
+  }
+  return errors;
+}
+
+/** Sends STATUS to each plugin in order (those `supports11` accepts); the first error stops it. */
+export async function statusChain(
+  context: ChainContext,
+  list: NetworkConfigList,
+  supports11: (plugin: PluginConfig, file: string) => Promise<boolean>,
+): Promise<void> {
+  for (const plugin of list.plugins) {
+    const file = await findPlugin(plugin.type, context.paths);
+    if (!(await supports11(plugin, file))) continue;
+    const stdin = buildPluginStdin(list, plugin);
+    await invokeInChain(context, { list, plugin, file, command: 'STATUS', attachment: undefined, stdin });
+  }
+}

@@ -1,3 +1,5 @@
+const CNI_VARIABLES = ['CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_ARGS', 'CNI_PATH'];
+
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK' | 'VERSION' | 'STATUS' | 'GC';
 
 export interface PluginEnvInput {
@@ -37,6 +39,8 @@ export function buildPluginEnv(input: PluginEnvInput, options: EnvOptions = {}):
     }
   }
   Object.assign(env, options.extraEnv);
+  // Drop inherited CNI_* first so that ours come last in a fixed order, whatever the parent had.
+  for (const name of CNI_VARIABLES) delete env[name];
   env['CNI_COMMAND'] = input.command;
   env['CNI_CONTAINERID'] = input.containerId ?? '';
   env['CNI_NETNS'] = input.netns ?? '';
