@@ -4,6 +4,9 @@ Usage:
   cnitool add   <network> <netns-path>   attach the namespace; prints the result as JSON
   cnitool check <network> <netns-path>   check an attachment against its cached result
   cnitool del   <network> <netns-path>   detach; uses the cached result and arguments
+  cnitool status <network>               ask the network's 1.1.0 plugins whether they are ready
+  cnitool gc <network> [<netns-path>]    delete every cached attachment of the network, then
+                                         send GC to its 1.1.0 plugins (as the Go tool does)
   cnitool version <plugin-type>          ask a plugin which spec versions it supports
 
 Environment (as the Go cnitool reads it):

@@ -6,7 +6,7 @@ import { parseCniArgs } from '../args.js';
 import { CNI, type RuntimeConf } from '../cni.js';
 import { loadNetworkList } from '../config/load.js';
 import { CHANNEL_NAMES } from '../diagnostics.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, MultipleErrors } from '../errors.js';
 import { HELP } from './help.js';
 
 /** `cnitool-` and the first 20 hex digits of the SHA-512 of the absolute netns path, as the Go tool does. */
@@ -81,6 +81,25 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (command === 'version') {
     if (network === undefined) throw new InvalidArgumentError('usage: cnitool version <plugin-type>');
     print(await cni.getVersionInfo(network));
+    return 0;
+  }
+  if (command === 'status' || command === 'gc') {
+    if (network === undefined) throw new InvalidArgumentError(`usage: cnitool ${command} <network>`);
+    const list = await loadNetworkList(env['NETCONFPATH'] || '/etc/cni/net.d', network);
+    if (command === 'status') {
+      await cni.getStatusNetworkList(list);
+      return 0;
+    }
+    // As the Go tool does: every cached attachment of the network is stale, then GC goes to the
+    // plugins without a list of valid attachments.
+    const errors: Error[] = [];
+    for (const cached of await cni.getCachedAttachments()) {
+      if (cached.networkName !== list.name) continue;
+      const rt = { containerId: cached.containerId, ifName: cached.ifName, netns: cached.netns };
+      await cni.delNetworkList(list, rt).catch((error: Error) => errors.push(error));
+    }
+    await cni.gcNetworkList(list).catch((error: Error) => errors.push(error));
+    if (errors.length > 0) throw errors.length === 1 ? errors[0] : new MultipleErrors(`gc of network "${list.name}" failed`, errors);
     return 0;
   }
   if (!['add', 'check', 'del'].includes(command)) {
