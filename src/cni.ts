@@ -177,7 +177,14 @@ export class CNI {
     const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
     const translate = (error: unknown): never => {
       if (timeoutSignal?.aborted && !options.signal?.aborted && (!isCniError(error) || error.code === 'ERR_CNI_ABORTED')) {
-        throw new TimeoutError(`operation timed out after ${timeoutMs} ms`, { timeout: timeoutMs!, cause: error });
+        const where = isCniError(error) ? { network: error.network, plugin: error.plugin, command: error.command } : {};
+        const timedOut = new TimeoutError(`operation timed out after ${timeoutMs} ms`, { timeout: timeoutMs!, cause: error, ...where });
+        // A failed ADD that was rolled back still says how the rollback went.
+        if (isCniError(error) && error.rollback) {
+          timedOut.rollback = error.rollback;
+          timedOut.message += error.rollback.ok ? ' (rolled back: DEL succeeded)' : ` (rollback DEL failed too: ${error.rollback.error.message})`;
+        }
+        throw timedOut;
       }
       if (!isCniError(error) && signal?.aborted) throw new AbortError('operation aborted', { cause: signal.reason });
       throw error;

@@ -3,7 +3,8 @@ import { debuglog } from 'node:util';
 
 /**
  * Diagnostics channels, named `cni:<area>:<event>`. Messages are published only while someone
- * subscribes, so they cost nothing otherwise. `NODE_DEBUG=cni` prints one line per event.
+ * subscribes, so they cost nothing otherwise. `NODE_DEBUG=cni` (or `NODE_DEBUG=libcni`) prints one
+ * line per event.
  */
 export const CHANNEL_NAMES = [
   'cni:plugin:start',
@@ -29,12 +30,13 @@ export function hasSubscribers(name: Short<ChannelName>): boolean {
   return channels.get(`cni:${name}` as ChannelName)!.hasSubscribers;
 }
 
-const debug = debuglog('cni');
+// `NODE_DEBUG=cni` or `NODE_DEBUG=libcni` (the package's name); lines carry the prefix of the one set.
+const debug = [debuglog('cni'), debuglog('libcni')].find((log) => log.enabled);
 let debugSubscribed = false;
 
-/** Subscribes the `NODE_DEBUG=cni` printer once, if that variable asks for it. */
+/** Subscribes the `NODE_DEBUG=cni` (or `libcni`) printer once, if that variable asks for it. */
 export function enableDebugLog(): void {
-  if (debugSubscribed || !debug.enabled) return;
+  if (debugSubscribed || debug === undefined) return;
   debugSubscribed = true;
   for (const name of CHANNEL_NAMES) {
     diagnostics.subscribe(name, (message) => debug('%s %j', name, message));

@@ -1,7 +1,7 @@
 import { formatCniArgs } from './args.js';
 import type { NetworkConfigList, PluginConfig } from './config/conflist.js';
 import { spliceMembers } from './config/raw-json.js';
-import { MultipleErrors, ResultError, isCniError } from './errors.js';
+import { AbortError, MultipleErrors, ResultError, isCniError } from './errors.js';
 import type { PluginExecutor } from './invoke/exec-plugin.js';
 import { findPlugin } from './invoke/find-plugin.js';
 import { buildPluginEnv, type CniCommand, type EnvOptions } from './invoke/plugin-env.js';
@@ -48,12 +48,12 @@ export function buildPluginStdin(list: NetworkConfigList, plugin: PluginConfig, 
     ['name', JSON.stringify(list.name)],
     ['cniVersion', JSON.stringify(list.cniVersion)],
   ]);
-  const runtimeConfig: Record<string, unknown> = {};
-  for (const capability of plugin.capabilities) {
-    const value = inject.capabilityArgs?.[capability];
-    if (value !== undefined) runtimeConfig[capability] = value;
-  }
-  if (Object.keys(runtimeConfig).length > 0) updates.set('runtimeConfig', JSON.stringify(runtimeConfig));
+  // Own keys only: a capability named like an Object.prototype member ("constructor") is not given.
+  const args = inject.capabilityArgs ?? {};
+  const runtimeConfig = plugin.capabilities
+    .filter((capability) => Object.hasOwn(args, capability) && args[capability] !== undefined)
+    .map((capability) => [capability, args[capability]] as const);
+  if (runtimeConfig.length > 0) updates.set('runtimeConfig', JSON.stringify(Object.fromEntries(runtimeConfig)));
   if (inject.prevResult) updates.set('prevResult', JSON.stringify(inject.prevResult));
   for (const [key, value] of Object.entries(inject.extra ?? {})) updates.set(key, JSON.stringify(value));
   return spliceMembers(plugin.bytes, updates);
@@ -120,6 +120,11 @@ function resultError(error: unknown, list: NetworkConfigList, plugin: PluginConf
   throw error;
 }
 
+// Stops a chain between plugins with our typed error, so that a failed ADD is still rolled back.
+function throwIfAborted(context: ChainContext, list: NetworkConfigList): void {
+  if (context.signal?.aborted) throw new AbortError('operation aborted', { cause: context.signal.reason, network: list.name });
+}
+
 /**
  * Runs ADD through the list in order, each plugin getting the previous plugin's result (converted
  * to the list's version) as `prevResult`. Returns the last result in the list's version.
@@ -128,7 +133,7 @@ export async function addChain(context: ChainContext, list: NetworkConfigList, f
   const version = effectiveVersion(list.cniVersion);
   let prevResult: Result | undefined;
   for (const [index, plugin] of list.plugins.entries()) {
-    context.signal?.throwIfAborted();
+    throwIfAborted(context, list);
     const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
     const output = await invokeInChain(context, { list, plugin, file: files[index]!, command: 'ADD', attachment, stdin });
     try {
@@ -150,7 +155,7 @@ export async function checkChain(
   prevResult: Result | undefined,
 ): Promise<void> {
   for (const [index, plugin] of list.plugins.entries()) {
-    context.signal?.throwIfAborted();
+    throwIfAborted(context, list);
     const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
     await invokeInChain(context, { list, plugin, file: files[index]!, command: 'CHECK', attachment, stdin });
   }

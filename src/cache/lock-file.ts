@@ -13,11 +13,15 @@ import { CacheError, LockTimeoutError } from '../errors.js';
 // creates a fresh one, two of them can briefly both believe they hold it. That needs a crash and a
 // three-way race in the same few microseconds.
 
-/** The start time of a process in clock ticks since boot, from /proc; undefined if it is gone. */
+/**
+ * The start time of a process in clock ticks since boot, from /proc; undefined if it is gone. A
+ * zombie (dead, not yet reaped by its parent) counts as gone: it can no longer release anything.
+ */
 function startTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? undefined : fields[19];
   } catch {
     return undefined;
   }
@@ -92,7 +96,11 @@ export interface HeldLock {
  * @throws {LockTimeoutError} `ERR_CNI_LOCK_TIMEOUT` when `signal` fires first.
  */
 export async function acquireLock(file: string, options: LockOptions): Promise<HeldLock> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new CacheError(`cannot create lock directory ${path.dirname(file)}: ${(error as Error).message}`, { file, cause: error });
+  }
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
     if (options.signal?.aborted) {
       throw new LockTimeoutError(`gave up waiting for the lock on ${options.what} (${file})`, { cause: options.signal.reason });

@@ -4,6 +4,7 @@ import fg from 'fast-glob';
 import { ConfigError, NetworkNotFoundError, NoConfigsFoundError, isCniError } from '../errors.js';
 import { publish } from '../diagnostics.js';
 import { parseConf, parseConfList, parsePluginConf, withPlugins, type NetworkConfigList, type PluginConfig } from './conflist.js';
+import { validateNetworkName } from './validate.js';
 
 /** The file name extensions of network configs, as the Go library matches them (case-sensitive). */
 export const CONFIG_EXTENSIONS = ['.conf', '.conflist', '.json'] as const;
@@ -48,6 +49,15 @@ async function readConfigFile(file: string): Promise<Buffer> {
   }
 }
 
+function isPlainName(name: string): boolean {
+  try {
+    validateNetworkName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function pluginsFromDir(dir: string): Promise<PluginConfig[]> {
   const files = await confFiles(dir, ['.conf']);
   const plugins: PluginConfig[] = [];
@@ -70,7 +80,9 @@ export async function loadConfList(file: string): Promise<NetworkConfigList> {
   let list: NetworkConfigList;
   if (path.extname(file) === '.conflist') {
     list = parseConfList(bytes, { file, allowNoPlugins: true });
-    if (!list.loadOnlyInlinedPlugins) {
+    // Only a plain network name maps to a per-network directory: "..", "." or "a/b" would reach
+    // outside it (ADD rejects such names anyway).
+    if (!list.loadOnlyInlinedPlugins && isPlainName(list.name)) {
       list = withPlugins(list, await pluginsFromDir(path.join(path.dirname(file), list.name)));
     }
     if (list.plugins.length === 0) throw new ConfigError(`${file}: no plugin configs found`, { file });

@@ -5,18 +5,27 @@
 // Reads one JSON request on stdin and prints one JSON reply on stdout:
 //
 //   request: {
-//     cni: { path: string[], cacheDir: string },
-//     config: { file } | { dir, name } | { cachedContainerId },
+//     cni: { path: string[], cacheDir: string, options?: CNIOptions },
+//     config?: { file } | { dir, name } | { cachedContainerId },   // the list of the single-network ops
 //     parallel?: boolean,           // run the ops at once instead of one after another
-//     ops: [{ op: 'add' | 'check' | 'del' | 'cached', rt: RuntimeConf }]
+//     ops: [{ op: 'add' | 'check' | 'del' | 'cached', rt: RuntimeConf, call?: CallOptions }
+//           | { op: 'gc', valid?: { containerId, ifName }[], call?: CallOptions }
+//           | { op: 'attach' | 'detach', container: { containerId, netns },
+//               networks?: { file, ifName, args?, capabilityArgs? }[], call?: AttachOptions }],
+//     library?: string              // the built library's index.js; default ../../dist/index.js
 //   }
 //   reply:   { ops: [{ ok: true, value, ms } | { ok: false, error, ms }] }
 //
 // `cachedContainerId` takes the network config from the cache entry of that container, the way a
-// runtime that lost its config would clean up. It imports the built library (dist/).
+// runtime that lost its config would clean up. It imports the built library (dist/ by default).
 
 import { readFileSync } from 'node:fs';
-import { CNI, isCniError, listCachedAttachments, loadConfList, loadNetworkList, parseConfList } from '../../dist/index.js';
+import { pathToFileURL } from 'node:url';
+
+const request = JSON.parse(readFileSync(0, 'utf8'));
+const { CNI, isCniError, listCachedAttachments, loadConfList, loadNetworkList, parseConfList } = await import(
+  request.library ? pathToFileURL(request.library).href : '../../dist/index.js'
+);
 
 /** @param {unknown} error */
 function describeError(error) {
@@ -31,6 +40,8 @@ function describeError(error) {
     out.command = error.command;
     if (error.rollback) out.rollback = error.rollback.ok ? { ok: true } : { ok: false, message: error.rollback.error.message };
     if ('msg' in error) out.msg = error.msg;
+    if ('exitCode' in error) out.exitCode = error.exitCode;
+    if ('stderr' in error) out.stderr = error.stderr;
     if ('errors' in error && Array.isArray(error.errors)) out.errors = error.errors.map(describeError);
   }
   return out;
@@ -49,19 +60,24 @@ async function loadList(config, cacheDir) {
 }
 
 async function main() {
-  const request = JSON.parse(readFileSync(0, 'utf8'));
-  const cni = new CNI({ path: request.cni.path, cacheDir: request.cni.cacheDir });
-  const list = await loadList(request.config, request.cni.cacheDir);
+  const cni = new CNI({ ...request.cni.options, path: request.cni.path, cacheDir: request.cni.cacheDir });
+  const list = request.config ? await loadList(request.config, request.cni.cacheDir) : undefined;
+  /** @param {{ file: string, ifName: string, args?: unknown, capabilityArgs?: object }[]} networks */
+  const withLists = async (networks) => Promise.all(networks.map(async ({ file, ...rest }) => ({ ...rest, list: await loadConfList(file) })));
 
-  /** @param {{ op: string, rt: import('../../dist/index.js').RuntimeConf }} step */
+  /** @param {any} step */
   const run = async (step) => {
     const started = performance.now();
+    const call = step.call ?? {};
     try {
       let value;
-      if (step.op === 'add') value = await cni.addNetworkList(list, step.rt);
-      else if (step.op === 'check') value = await cni.checkNetworkList(list, step.rt);
-      else if (step.op === 'del') value = await cni.delNetworkList(list, step.rt);
-      else if (step.op === 'cached') value = await cni.getNetworkListCachedResult(list, step.rt);
+      if (step.op === 'add') value = await cni.addNetworkList(list, step.rt, call);
+      else if (step.op === 'check') value = await cni.checkNetworkList(list, step.rt, call);
+      else if (step.op === 'del') value = await cni.delNetworkList(list, step.rt, call);
+      else if (step.op === 'cached') value = await cni.getNetworkListCachedResult(list, step.rt, call);
+      else if (step.op === 'gc') value = await cni.gcNetworkList(list, { validAttachments: step.valid }, call);
+      else if (step.op === 'attach') value = await cni.attachNetworks(step.container, await withLists(step.networks), call);
+      else if (step.op === 'detach') value = await cni.detachNetworks(step.container, step.networks && (await withLists(step.networks)), call);
       else throw new Error(`unknown op ${step.op}`);
       return { ok: true, value: value ?? null, ms: performance.now() - started };
     } catch (error) {

@@ -1,0 +1,76 @@
+// 4. Finding a network in a config directory of 1,000 files, vs the Go reference library's
+//    LoadConfList on the same directory. The network is in the last file, so both read them all.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadNetworkList } from '../src/index.js';
+import type { GoBench } from './lib/go.js';
+import { judge, type Row } from './lib/report.js';
+import { interleave, summarize, timeEach } from './lib/stats.js';
+import type { Workspace } from './lib/setup.js';
+import type { BenchOptions } from './options.js';
+
+export const CONFIG_FILES = 1000;
+
+function conflist(index: number): string {
+  const id = String(index).padStart(4, '0');
+  return `${JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: `net-${id}`,
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: `br${id}`,
+          isGateway: true,
+          ipMasq: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: `198.18.${index % 256}.0/24` }]], routes: [{ dst: '0.0.0.0/0' }] },
+        },
+        { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+        { type: 'firewall' },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export async function benchLoad(workspace: Workspace, options: BenchOptions, go: GoBench | undefined): Promise<Row[]> {
+  const dir = path.join(workspace.root, 'confs');
+  await mkdir(dir);
+  for (let index = 0; index < CONFIG_FILES; index++) {
+    await writeFile(path.join(dir, `${String(index).padStart(4, '0')}-net.conflist`), conflist(index));
+  }
+  const name = `net-${String(CONFIG_FILES - 1).padStart(4, '0')}`;
+  const count = options.quick ? 2 : 3;
+  const rounds = options.quick ? 3 : 8;
+  const variants = [
+    {
+      name: 'ours',
+      batch: () =>
+        timeEach(count, async () => {
+          const list = await loadNetworkList(dir, name);
+          if (list.name !== name) throw new Error(`found ${list.name}`);
+        }),
+    },
+  ];
+  if (go) variants.push({ name: 'go', batch: () => go.run({ op: 'load', count, dir, name }) });
+  const samples = await interleave(rounds, variants);
+  const ours = summarize(samples.get('ours')!);
+  const base = go ? summarize(samples.get('go')!) : undefined;
+  const ratio = base ? ours.median / base.median : Number.NaN;
+  const target = { kind: 'ratio-max' as const, value: 1.0 };
+  return [
+    {
+      bench: '4',
+      case: `library: loadNetworkList, ${CONFIG_FILES} files, last one`,
+      baseline: go ? 'Go libcni LoadConfList' : 'Go (not available)',
+      unit: 'ms',
+      base,
+      ours,
+      ratio,
+      target,
+      met: judge(ratio, target),
+    },
+  ];
+}
