@@ -35,13 +35,18 @@ function conflist(index: number): string {
   )}\n`;
 }
 
-export async function benchLoad(workspace: Workspace, options: BenchOptions, go: GoBench | undefined): Promise<Row[]> {
+/** Writes the 1,000-file config directory; returns it and the name of the network in its last file. */
+export async function writeConfigDir(workspace: Workspace): Promise<{ dir: string; name: string }> {
   const dir = path.join(workspace.root, 'confs');
-  await mkdir(dir);
+  await mkdir(dir, { recursive: true });
   for (let index = 0; index < CONFIG_FILES; index++) {
     await writeFile(path.join(dir, `${String(index).padStart(4, '0')}-net.conflist`), conflist(index));
   }
-  const name = `net-${String(CONFIG_FILES - 1).padStart(4, '0')}`;
+  return { dir, name: `net-${String(CONFIG_FILES - 1).padStart(4, '0')}` };
+}
+
+export async function benchLoad(workspace: Workspace, options: BenchOptions, go: GoBench | undefined): Promise<Row[]> {
+  const { dir, name } = await writeConfigDir(workspace);
   const count = options.quick ? 2 : 3;
   const rounds = options.quick ? 3 : 8;
   const variants = [

@@ -71,7 +71,8 @@ export {
   type Route,
 } from './result/schemas.js';
 export { ALL_VERSIONS, CURRENT_VERSION, compareVersions, parseVersion } from './version.js';
-export { NetworkManager, watchNetworks, type NetworkManagerOptions } from './manager/manager.js';
+export { NetworkManager, watchNetworks } from './manager/manager.js';
+export type { NetworkManagerOptions } from './manager/options.js';
 export type { UnusablePolicy } from './manager/scan.js';
 export type { ManagedNetwork, NetworkReadiness, NetworkState, SkipKind, SkippedNetwork } from './manager/state.js';
 export { runConformance } from './conformance/run.js';

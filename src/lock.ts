@@ -9,7 +9,8 @@ export class KeyedLock {
   readonly #tails = new Map<string, Promise<void>>();
 
   async run<T>(key: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const busy = this.#tails.get(key);
+    const previous = busy ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((resolve) => {
       release = resolve;
@@ -17,7 +18,7 @@ export class KeyedLock {
     const tail = previous.then(() => mine);
     this.#tails.set(key, tail);
     try {
-      await abortable(previous, signal, key);
+      if (busy) await abortable(busy, signal, key);
       return await work();
     } finally {
       release();

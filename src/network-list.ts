@@ -61,16 +61,15 @@ export function buildPluginStdin(list: NetworkConfigList, plugin: PluginConfig, 
 
 /** Finds every plugin of the list before any runs, so a missing binary fails before side effects. */
 export async function findPlugins(list: NetworkConfigList, paths: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
-  for (const plugin of list.plugins) {
-    try {
-      files.push(await findPlugin(plugin.type, paths));
-    } catch (error) {
-      if (isCniError(error)) error.network = list.name;
-      throw error;
-    }
+  // Looked up at once rather than one after another; the first failure in list order is reported.
+  const lookups = await Promise.allSettled(list.plugins.map((plugin) => findPlugin(plugin.type, paths)));
+  const failed = lookups.find((lookup) => lookup.status === 'rejected');
+  if (failed) {
+    const error: unknown = failed.reason;
+    if (isCniError(error)) error.network = list.name;
+    throw error;
   }
-  return files;
+  return lookups.map((lookup) => (lookup as PromiseFulfilledResult<string>).value);
 }
 
 interface InvokeInput {
@@ -80,13 +79,18 @@ interface InvokeInput {
   command: CniCommand;
   attachment: Pick<Attachment, 'containerId' | 'netns' | 'ifName' | 'args'> | undefined;
   stdin: string;
+  /** The environment from `chainEnv`, when the caller built it once for the whole chain. */
+  env?: Record<string, string> | undefined;
 }
 
-export async function invokeInChain(context: ChainContext, input: InvokeInput): Promise<unknown> {
-  const { attachment } = input;
-  const env = buildPluginEnv(
+/**
+ * The environment of every plugin of one chain run (all get the same): built once per run, as
+ * copying `process.env` costs more than anything else the library does per plugin.
+ */
+export function chainEnv(context: ChainContext, command: CniCommand, attachment: InvokeInput['attachment']): Record<string, string> {
+  return buildPluginEnv(
     {
-      command: input.command,
+      command,
       containerId: attachment?.containerId,
       netns: attachment?.netns,
       ifName: attachment?.ifName,
@@ -95,6 +99,10 @@ export async function invokeInChain(context: ChainContext, input: InvokeInput): 
     },
     context,
   );
+}
+
+export async function invokeInChain(context: ChainContext, input: InvokeInput): Promise<unknown> {
+  const env = input.env ?? chainEnv(context, input.command, input.attachment);
   return runPlugin({
     file: input.file,
     stdin: input.stdin,
@@ -132,10 +140,11 @@ function throwIfAborted(context: ChainContext, list: NetworkConfigList): void {
 export async function addChain(context: ChainContext, list: NetworkConfigList, files: readonly string[], attachment: Attachment): Promise<Result> {
   const version = effectiveVersion(list.cniVersion);
   let prevResult: Result | undefined;
+  const env = chainEnv(context, 'ADD', attachment);
   for (const [index, plugin] of list.plugins.entries()) {
     throwIfAborted(context, list);
     const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
-    const output = await invokeInChain(context, { list, plugin, file: files[index]!, command: 'ADD', attachment, stdin });
+    const output = await invokeInChain(context, { list, plugin, file: files[index]!, command: 'ADD', attachment, stdin, env });
     try {
       prevResult = convertResult(parseResult(output, list.cniVersion), version);
     } catch (error) {
@@ -154,10 +163,11 @@ export async function checkChain(
   attachment: Attachment,
   prevResult: Result | undefined,
 ): Promise<void> {
+  const env = chainEnv(context, 'CHECK', attachment);
   for (const [index, plugin] of list.plugins.entries()) {
     throwIfAborted(context, list);
     const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
-    await invokeInChain(context, { list, plugin, file: files[index]!, command: 'CHECK', attachment, stdin });
+    await invokeInChain(context, { list, plugin, file: files[index]!, command: 'CHECK', attachment, stdin, env });
   }
 }
 
@@ -167,15 +177,20 @@ export async function checkChain(
  */
 export async function delChain(context: ChainContext, list: NetworkConfigList, attachment: Attachment, prevResult: Result | undefined): Promise<void> {
   const errors: Error[] = [];
-  for (const plugin of [...list.plugins].reverse()) {
+  const plugins = [...list.plugins].reverse();
+  // All lookups start together; each plugin still fails (or not) on its own.
+  const files = plugins.map((plugin) => findPlugin(plugin.type, context.paths));
+  for (const file of files) file.catch(() => {});
+  const env = chainEnv(context, 'DEL', attachment);
+  for (const [index, plugin] of plugins.entries()) {
     if (context.signal?.aborted) {
       errors.push(context.signal.reason instanceof Error ? context.signal.reason : new Error(String(context.signal.reason)));
       break;
     }
     try {
-      const file = await findPlugin(plugin.type, context.paths);
+      const file = await files[index]!;
       const stdin = buildPluginStdin(list, plugin, { prevResult, capabilityArgs: attachment.capabilityArgs });
-      await invokeInChain(context, { list, plugin, file, command: 'DEL', attachment, stdin });
+      await invokeInChain(context, { list, plugin, file, command: 'DEL', attachment, stdin, env });
     } catch (error) {
       if (isCniError(error)) {
         error.network ??= list.name;

@@ -147,20 +147,22 @@ async function story(cleanup: Cleanup): Promise<void> {
   log(`the plugins run in namespace ${hostNs}, which stands in for the host`);
 
   const dockerHost = flags['docker-host'] ?? (await startDockerd(workdir, cleanup));
+  cleanup.checkpoint();
   const docker = (...args: string[]) => run('docker', ['-H', dockerHost, ...args], { timeoutMs: 60_000 });
 
   // An image from a tarred busybox root filesystem: no registry involved.
   const rootfs = path.join(workdir, 'rootfs');
   await writeBusyboxRootfs(rootfs, PAGE);
   await run('tar', ['-C', rootfs, '-cf', path.join(workdir, 'rootfs.tar'), '.']);
-  await docker('import', '--change', 'CMD ["/bin/sh"]', path.join(workdir, 'rootfs.tar'), IMAGE);
   cleanup.add(`remove image ${IMAGE}`, () => gone(docker('rmi', '--force', IMAGE)));
+  await docker('import', '--change', 'CMD ["/bin/sh"]', path.join(workdir, 'rootfs.tar'), IMAGE);
+  cleanup.checkpoint();
 
   // The container has no network from Docker; sh as PID 1 exits on SIGTERM so `docker stop` is quick.
   const name = `libcni-docker-${process.pid}`;
   const script = `trap 'exit 0' TERM; httpd -f -p ${CONTAINER_PORT} -h /www & wait`;
+  cleanup.add(`remove container ${name}`, () => gone(docker('rm', '--force', name)));
   const containerId = (await docker('run', '-d', '--network=none', '--name', name, IMAGE, 'sh', '-c', script)).trim();
-  cleanup.add(`remove container ${name}`, () => gone(docker('rm', '--force', containerId)));
   const [sandboxKey = '', pid = ''] = (await docker('inspect', '-f', '{{.NetworkSettings.SandboxKey}} {{.State.Pid}}', containerId)).trim().split(' ');
   // SandboxKey is Docker's bind mount of the namespace; /proc/<pid>/ns/net names the same one.
   const netns = sandboxKey !== '' ? sandboxKey : `/proc/${pid}/ns/net`;
@@ -176,12 +178,14 @@ async function story(cleanup: Cleanup): Promise<void> {
     netns,
     portMappings: [{ hostPort: HOST_PORT, containerPort: CONTAINER_PORT, protocol: 'tcp' }],
   };
-  let attachedAt = Date.now();
-  const reply = await cniStep(hostNs, { ...request, op: 'attach' });
+  cleanup.checkpoint();
+  // Registered first: DEL is safe to run even for an ADD that never finished.
   let detached = false;
   cleanup.add('detach the networks', async () => {
     if (!detached) await cniStep(hostNs, { ...request, op: 'detach' });
   });
+  let attachedAt = Date.now();
+  const reply = await cniStep(hostNs, { ...request, op: 'attach' });
   report['attachMs'] = Date.now() - attachedAt;
   const eth0 = reply.results?.find((entry) => entry.ifName === 'eth0')?.result.ips?.[0];
   if (!eth0) throw new Error('the bridge network returned no address');
@@ -207,6 +211,7 @@ async function story(cleanup: Cleanup): Promise<void> {
   report['published'] = await wget(`http://${eth0.gateway ?? `${SUBNET}.1`}:${HOST_PORT}/`);
   log(`\nfrom ${hostNs}: http://${address}:${CONTAINER_PORT}/ -> ${String(report['direct'])}`);
   log(`from ${hostNs}: http://${eth0.gateway}:${HOST_PORT}/ (portmap DNAT) -> ${String(report['published'])}`);
+  cleanup.checkpoint();
 
   attachedAt = Date.now();
   await cniStep(hostNs, { ...request, op: 'detach' });

@@ -51,7 +51,7 @@ export interface LeftoverQuery {
 /**
  * What the plugins left behind: links in the host namespace other than `lo` and `keepLinks`,
  * per-container iptables chains (`CNI-…` other than portmap's shared `CNI-HOSTPORT-…`), host-local
- * reservations and cached results. Empty when a detach cleaned up completely.
+ * reservations, cached results and held locks. Empty when a detach cleaned up completely.
  */
 export async function leftovers(query: LeftoverQuery): Promise<string[]> {
   const found: string[] = [];
@@ -77,6 +77,9 @@ export async function leftovers(query: LeftoverQuery): Promise<string[]> {
   }
   if (query.cacheDir) {
     for (const name of await listDir(path.join(query.cacheDir, 'results'))) found.push(`cached result ${name}`);
+    for (const network of await listDir(path.join(query.cacheDir, 'locks'))) {
+      for (const name of await listDir(path.join(query.cacheDir, 'locks', network))) found.push(`lock file ${network}/${name}`);
+    }
   }
   return found;
 }

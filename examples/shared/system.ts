@@ -2,6 +2,7 @@
 // what an example needs, and undoing everything an example set up, in reverse order.
 import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 
 export interface RunOptions {
@@ -28,6 +29,8 @@ export function run(file: string, args: readonly string[], options: RunOptions =
         }
       },
     );
+    // A command that exits without reading its stdin must not crash us with EPIPE.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }
@@ -116,10 +119,15 @@ export function startDaemon(file: string, args: readonly string[], logFd: number
   });
 }
 
-/** Undo steps, run last-in first-out; every step runs even when an earlier one fails. */
+/**
+ * Undo steps, run last-in first-out; every step runs even when an earlier one fails. With
+ * `onSignals()`, Ctrl-C makes the next `checkpoint()` throw, so the example stops after the step
+ * in flight and its `finally` undoes everything that step and the earlier ones set up.
+ */
 export class Cleanup {
   readonly #steps: { label: string; undo: () => Promise<unknown> }[] = [];
   #running: Promise<string[]> | undefined;
+  #interrupted: NodeJS.Signals | undefined;
 
   /** Registers how to undo something that was just set up. */
   add(label: string, undo: () => Promise<unknown>): void {
@@ -143,13 +151,35 @@ export class Cleanup {
     return this.#running;
   }
 
-  /** Runs the steps when the process is interrupted, then exits. */
+  /** Turns SIGINT, SIGTERM and SIGHUP into a stop at the next checkpoint. */
   onSignals(): void {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(signal, () => {
-        console.error(`\ninterrupted (${signal}): cleaning up`);
-        void this.run().finally(() => process.exit(130));
+      process.on(signal, () => {
+        if (this.#interrupted === undefined) console.error(`\ninterrupted (${signal}): stopping after the current step, then cleaning up`);
+        this.#interrupted ??= signal;
+        process.exitCode = 130;
       });
     }
   }
+
+  /** Throws when a signal came in. Call it between steps. */
+  checkpoint(): void {
+    if (this.#interrupted) throw new Error(`interrupted by ${this.#interrupted}`);
+  }
+}
+
+/**
+ * GETs a URL over a fresh connection that is closed afterwards (fetch() would keep it alive and
+ * hold the process open for seconds) and resolves to the body.
+ */
+export function httpGet(url: string, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent: false, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: HTTP ${response.statusCode}`))));
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
+    request.on('error', reject);
+  });
 }

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CNI, loadNetworkList, parseConfList, type Result } from '../../dist/index.js';
+import { CNI, loadNetworkList, type AttachedNetwork } from '../../dist/index.js';
 import { addNetns, delNetns, netnsPath } from '../shared/netns.ts';
 import { run, waitFor } from '../shared/system.ts';
 
@@ -51,7 +51,7 @@ export interface Container {
   id: string;
   netns: string;
   bundle: string;
-  networks: { network: string; ifName: string; result: Result }[];
+  networks: AttachedNetwork[];
 }
 
 export class TinyRuntime {
@@ -69,23 +69,21 @@ export class TinyRuntime {
 
   /** Namespace, networks, bundle. Undoes what it did when a step fails. */
   async create(spec: ContainerSpec): Promise<Container> {
-    const netnsName = `tiny-${spec.id}`;
-    const netns = netnsPath(netnsName);
+    const netns = netnsPath(`tiny-${spec.id}`);
     const bundle = path.join(this.#options.bundlesDir, spec.id);
-    await addNetns(netnsName);
-    const attached: Container['networks'] = [];
+    await addNetns(`tiny-${spec.id}`);
     try {
-      for (const network of spec.networks) {
-        const list = await loadNetworkList(this.#options.confDir, network.name);
-        const result = await this.#cni.addNetworkList(list, { containerId: spec.id, netns, ifName: network.ifName, capabilityArgs: network.capabilityArgs });
-        attached.push({ network: list.name, ifName: network.ifName, result });
-      }
+      const networks = await Promise.all(
+        spec.networks.map(async (network) => ({ ...network, list: await loadNetworkList(this.#options.confDir, network.name) })),
+      );
+      // All networks at once; when one fails, libcni detaches the others again before rejecting.
+      const attached = await this.#cni.attachNetworks({ containerId: spec.id, netns }, networks);
       await this.#writeBundle(bundle, spec, netns);
+      return { id: spec.id, netns, bundle, networks: attached };
     } catch (error) {
       await this.remove(spec.id).catch(() => undefined);
       throw error;
     }
-    return { id: spec.id, netns, bundle, networks: attached };
   }
 
   async #writeBundle(bundle: string, spec: ContainerSpec, netns: string): Promise<void> {
@@ -144,23 +142,14 @@ export class TinyRuntime {
   }
 
   /**
-   * Detaches the networks (every one, even when one fails), then deletes the namespace and the
-   * bundle. The networks come from libcni's cache, config bytes included, so this works the same
-   * after the runtime restarted or the config directory changed. When a detach fails, the
-   * namespace is kept so that a retry has the same inputs.
+   * Detaches every network, then deletes the namespace and the bundle. The networks come from
+   * libcni's cache, config bytes included, so this works the same after the runtime restarted or
+   * the config directory changed. When a detach fails, the namespace is kept so that a retry has
+   * the same inputs.
    */
   async remove(id: string): Promise<void> {
-    const netnsName = `tiny-${id}`;
-    const failures: string[] = [];
-    for (const attachment of (await this.#cni.getCachedAttachments(id)).reverse()) {
-      const list = parseConfList(attachment.config);
-      // DEL needs only the identity: the cache replays ADD's result and capability args.
-      await this.#cni
-        .delNetworkList(list, { containerId: id, netns: netnsPath(netnsName), ifName: attachment.ifName })
-        .catch((error: Error) => failures.push(`${list.name}: ${error.message}`));
-    }
-    if (failures.length > 0) throw new Error(`detaching ${id} failed: ${failures.join('; ')}`);
-    await delNetns(netnsName);
+    await this.#cni.detachNetworks({ containerId: id, netns: netnsPath(`tiny-${id}`) });
+    await delNetns(`tiny-${id}`);
     await rm(path.join(this.#options.bundlesDir, id), { recursive: true, force: true });
   }
 }

@@ -102,9 +102,6 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
     throw new CacheError(`cannot create lock directory ${path.dirname(file)}: ${(error as Error).message}`, { file, cause: error });
   }
   for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
-    if (options.signal?.aborted) {
-      throw new LockTimeoutError(`gave up waiting for the lock on ${options.what} (${file})`, { cause: options.signal.reason });
-    }
     try {
       if (await tryCreate(file)) return { file, release: () => releaseLock(file) };
     } catch (error) {
@@ -115,6 +112,10 @@ export async function acquireLock(file: string, options: LockOptions): Promise<H
     if (!ownerAlive(owner)) {
       await takeOverStale(file, owner);
       continue;
+    }
+    // Only a lock really held by someone else makes this a lock timeout.
+    if (options.signal?.aborted) {
+      throw new LockTimeoutError(`gave up waiting for the lock on ${options.what} (${file})`, { cause: options.signal.reason });
     }
     await sleep(delay, undefined, { signal: options.signal }).catch(() => {});
   }

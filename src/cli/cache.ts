@@ -31,11 +31,13 @@ export async function cacheLsCommand(cli: Cli): Promise<void> {
   const cni = createCni(cli);
   const attachments = await cni.getCachedAttachments(containerId, cli.call);
   const dir = path.join(cni.cacheDir, 'results');
-  const unreadable = containerId === undefined ? await unreadableFiles(dir, new Set(attachments.map((entry) => entry.file))) : [];
+  const listed = new Set(attachments.map((entry) => entry.file));
+  const unreadable = containerId === undefined ? await unreadableFiles(dir, listed) : [];
 
   const lines: string[] = [];
-  if (attachments.length === 0) lines.push(`no cached attachments${containerId ? ` of container ${containerId}` : ''} in ${dir}`);
-  else {
+  if (attachments.length === 0) {
+    lines.push(`no cached attachments${containerId ? ` of container ${containerId}` : ''} in ${dir}`);
+  } else {
     const rows = attachments.map((entry) => [entry.networkName, entry.containerId, entry.ifName, entry.netns ?? '']);
     lines.push(table([['NETWORK', 'CONTAINER ID', 'IFNAME', 'NETNS'], ...rows]));
   }
@@ -74,7 +76,8 @@ function describeEntry(file: string, entry: CacheEntry, config: string): string 
 /** Prints one cache entry: the attachment, its cached arguments, config (as text) and result. */
 export async function cacheShowCommand(cli: Cli): Promise<void> {
   const { containerId: given } = cli.options;
-  const [network, netns] = expectArgs(cli, 'cache show', given === undefined ? 2 : 1, 2) as [string, string | undefined];
+  const required = given === undefined ? 2 : 1;
+  const [network, netns] = expectArgs(cli, 'cache show', required, 2) as [string, string | undefined];
   const key = { networkName: network, containerId: given ?? containerIdForNetns(netns ?? ''), ifName: ifName(cli) };
   validateNetworkName(key.networkName);
   validateContainerId(key.containerId);
@@ -83,8 +86,9 @@ export async function cacheShowCommand(cli: Cli): Promise<void> {
   const cni = createCni(cli);
   const read = await readCacheEntry(cni.cacheDir, key);
   const what = `network "${key.networkName}", container ${key.containerId}, interface ${key.ifName}`;
-  if (read.state === 'missing') throw new CacheError(`nothing cached for ${what} (no file ${read.file})`, { file: read.file, network });
-  if (read.state === 'corrupt') throw new CacheError(`cache file ${read.file} is corrupt: ${read.reason}`, { file: read.file, network });
+  const where = { file: read.file, network };
+  if (read.state === 'missing') throw new CacheError(`nothing cached for ${what} (no file ${read.file})`, where);
+  if (read.state === 'corrupt') throw new CacheError(`cache file ${read.file} is corrupt: ${read.reason}`, where);
   if (read.state === 'legacy') {
     const result = JSON.stringify(read.result, null, 4);
     cli.output.print(`file: ${read.file}\n(a bare result from before the cache format)\nresult:\n${result}`, {

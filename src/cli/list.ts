@@ -41,7 +41,13 @@ export async function lsCommand(cli: Cli): Promise<void> {
   if (rows.length === 0) lines.push(`no valid network configurations in ${dir}`);
   else {
     const header = ['', 'NAME', 'CNIVERSION', 'PLUGINS', 'FILE'];
-    const body = rows.map((row) => [row.default ? '*' : '', row.name, row.cniVersion, row.plugins.join(','), row.file ?? '']);
+    const body = rows.map((row) => [
+      row.default ? '*' : '',
+      row.name,
+      row.cniVersion,
+      row.plugins.join(','),
+      row.file ?? '',
+    ]);
     lines.push(table([header, ...body]), '', '* the default network (the first valid file)');
   }
   if (skipped.length > 0) {

@@ -35,7 +35,10 @@ function lookup(positionals: readonly string[]): { command: Command; args: strin
   if (name === 'cache') {
     const [sub = '', ...rest] = args;
     const command = Object.hasOwn(CACHE_COMMANDS, sub) ? CACHE_COMMANDS[sub] : undefined;
-    if (!command) throw new UsageError(`unknown cache command ${JSON.stringify(sub)}; usage: ${USAGE['cache ls']} | ${USAGE['cache show']}`);
+    if (!command) {
+      const usage = `${USAGE['cache ls']} | ${USAGE['cache show']}`;
+      throw new UsageError(`unknown cache command ${JSON.stringify(sub)}; usage: ${usage}`);
+    }
     return { command, args: rest };
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -48,7 +51,11 @@ function lookup(positionals: readonly string[]): { command: Command; args: strin
  * 0 on success, 1 when the operation failed, 2 for a wrong command line, 128 + the signal's
  * number when SIGINT or SIGTERM stopped it. Errors are printed, never thrown.
  */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, streams: Streams = process): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  streams: Streams = process,
+): Promise<number> {
   let output = new Output({ json: wantsJson(argv), verbose: false }, streams);
   const controller = new AbortController();
   let interrupted: NodeJS.Signals | undefined;

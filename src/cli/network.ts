@@ -25,29 +25,34 @@ export async function gcCommand(cli: Cli): Promise<void> {
   const list = await loadNetworkList(confDir(cli), network);
   const { output } = cli;
   const errors: Error[] = [];
-  const deleted: { containerId: string; ifName: string; netns: string | undefined }[] = [];
+  const deleted: { containerId: string; ifName: string; netns: string | null }[] = [];
 
-  const cached = (await cni.getCachedAttachments(undefined, cli.call)).filter((entry) => entry.networkName === list.name);
+  const all = await cni.getCachedAttachments(undefined, cli.call);
+  const cached = all.filter((entry) => entry.networkName === list.name);
   try {
     for (const [index, entry] of cached.entries()) {
       output.progress(`gc ${list.name}: DEL ${index + 1}/${cached.length} ${entry.containerId} ${entry.ifName}`);
       const rt = { containerId: entry.containerId, ifName: entry.ifName, netns: entry.netns };
       try {
         await cni.delNetworkList(list, rt, cli.call);
-        deleted.push(rt);
+        deleted.push({ ...rt, netns: rt.netns ?? null });
       } catch (error) {
         errors.push(error as Error);
         if (cli.call.signal?.aborted) break;
       }
     }
     output.progress(`gc ${list.name}: GC`);
-    if (!cli.call.signal?.aborted) await cni.gcNetworkList(list, {}, cli.call).catch((error: Error) => errors.push(error));
+    if (!cli.call.signal?.aborted) {
+      await cni.gcNetworkList(list, {}, cli.call).catch((error: Error) => errors.push(error));
+    }
   } finally {
     output.progressDone();
   }
 
   if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new MultipleErrors(`gc of network "${list.name}" failed`, errors, { network: list.name, command: 'GC' });
+  if (errors.length > 1) {
+    throw new MultipleErrors(`gc of network "${list.name}" failed`, errors, { network: list.name, command: 'GC' });
+  }
   output.print(undefined, { network: list.name, deleted });
 }
 
@@ -62,7 +67,8 @@ interface PluginReport {
 function pluginReports(list: NetworkConfigList, paths: (string | null)[], failure: unknown): PluginReport[] {
   const errors = failure === undefined ? [] : failure instanceof MultipleErrors ? [...failure.errors] : [failure];
   return list.plugins.map((plugin, index) => {
-    const mine = errors.find((error) => !isCniError(error) || error.plugin === undefined || error.plugin === plugin.type);
+    const about = (error: unknown) => !isCniError(error) || error.plugin === undefined || error.plugin === plugin.type;
+    const mine = errors.find(about);
     const report: PluginReport = { type: plugin.type, path: paths[index] ?? null, ok: mine === undefined };
     if (mine !== undefined) report.error = errorToJson(mine);
     return report;
@@ -86,10 +92,10 @@ export async function validateCommand(cli: Cli): Promise<void> {
   const plugins = pluginReports(list, paths, failure);
   const version = effectiveVersion(list.cniVersion);
   const lines = [
-    `network ${list.name} (cniVersion ${version}) from ${list.file ?? '?'}: ${failure === undefined ? 'valid' : 'NOT valid'}`,
+    `network ${list.name} (cniVersion ${version}) from ${list.file ?? '?'}: ${failure ? 'NOT valid' : 'valid'}`,
     ...plugins.map((plugin) => {
-      const where = plugin.path ?? 'not found';
-      return `  ${plugin.ok ? 'ok  ' : 'FAIL'}  ${plugin.type}  ${where}${plugin.error ? `: ${plugin.error.message}` : ''}`;
+      const why = plugin.error ? `: ${plugin.error.message}` : '';
+      return `  ${plugin.ok ? 'ok  ' : 'FAIL'}  ${plugin.type}  ${plugin.path ?? 'not found'}${why}`;
     }),
   ];
   if (capabilities.length > 0) lines.push(`  capabilities: ${capabilities.join(', ')}`);

@@ -36,7 +36,7 @@ export class Output {
   /** Prints the command's answer: `human` as text, or `json` as one line of JSON. */
   print(human: string | undefined, json: unknown): void {
     if (this.json) this.#streams.stdout.write(`${JSON.stringify(json)}\n`);
-    else if (human !== undefined && human !== '') this.#streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+    else if (human) this.#streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
   }
 
   /**
@@ -64,7 +64,8 @@ export class Output {
   /** The final error: one line on stderr. */
   error(error: unknown): void {
     this.#clearProgress();
-    this.#streams.stderr.write(this.json ? `${JSON.stringify({ error: errorToJson(error) })}\n` : `${errorLine(error)}\n`);
+    const line = this.json ? JSON.stringify({ error: errorToJson(error) }) : errorLine(error);
+    this.#streams.stderr.write(`${line}\n`);
   }
 
   /** Replaces the progress line on a terminal; does nothing elsewhere. */

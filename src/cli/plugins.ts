@@ -1,10 +1,11 @@
 // version, conformance: commands about one plugin binary.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { findPlugin } from '../invoke/find-plugin.js';
 import { createCni, expectArgs, type Cli } from './context.js';
-import { CliError } from './errors.js';
+import { CliError, oneLine } from './errors.js';
 import { table } from './output.js';
 
 export async function versionCommand(cli: Cli): Promise<void> {
@@ -39,23 +40,31 @@ interface ConformanceModule {
   formatConformanceReport(report: ConformanceReport): string;
 }
 
-// A specifier the compiler does not resolve, so the CLI builds with or without the module.
-const CONFORMANCE_MODULE = new URL('../conformance/index.js', import.meta.url);
+// Where the conformance checks may be: their own module, or the package's entry point. Specifiers
+// the compiler does not resolve, so the CLI builds with or without them.
+const CONFORMANCE_MODULES = ['../conformance/index.js', '../index.js'].map((file) => new URL(file, import.meta.url));
+
+function isConformanceModule(value: unknown): value is ConformanceModule {
+  const module = value as Partial<Record<keyof ConformanceModule, unknown>>;
+  return typeof module.runConformance === 'function' && typeof module.formatConformanceReport === 'function';
+}
 
 async function loadConformance(): Promise<ConformanceModule> {
-  const specifier: string = CONFORMANCE_MODULE.href;
-  const file = fileURLToPath(CONFORMANCE_MODULE);
-  try {
-    return (await import(specifier)) as ConformanceModule;
-  } catch (error) {
-    // Only the module itself missing means "not in this build"; a module it imports missing is a bug.
-    const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${file}'`);
-    if (!missing) throw error;
-    throw new CliError(
-      `conformance checks are not available in this build of cnitool (${file} is missing)`,
-      'ERR_CNITOOL_UNAVAILABLE',
-    );
+  const file = fileURLToPath(CONFORMANCE_MODULES[0]!);
+  let broken: unknown;
+  for (const url of CONFORMANCE_MODULES) {
+    const specifier: string = url.href;
+    try {
+      const module: unknown = await import(specifier);
+      if (isConformanceModule(module)) return module;
+    } catch (error) {
+      // A module (or one it imports) missing from the build: try the next place.
+      if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      broken ??= url === CONFORMANCE_MODULES[0] && existsSync(file) ? error : undefined;
+    }
   }
+  const why = broken === undefined ? `${file} is missing` : oneLine(broken);
+  throw new CliError(`conformance checks are not available in this build of cnitool (${why})`, 'ERR_CNITOOL_UNAVAILABLE');
 }
 
 // The module reports each check's name as it starts; anything else is shown as JSON.
@@ -89,7 +98,8 @@ export async function conformanceCommand(cli: Cli): Promise<void> {
   cli.output.print(conformance.formatConformanceReport(report), report);
   if (!report.passed) {
     const failed = report.checks.filter((check) => !check.ok).length;
-    throw new CliError(`plugin ${type} failed ${failed} of ${report.checks.length} conformance checks`, 'ERR_CNITOOL_CONFORMANCE');
+    const message = `plugin ${type} failed ${failed} of ${report.checks.length} conformance checks`;
+    throw new CliError(message, 'ERR_CNITOOL_CONFORMANCE');
   }
 }
 

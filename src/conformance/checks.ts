@@ -72,7 +72,7 @@ function summarize(result: Record<string, unknown>): string {
 // A failed CHECK (or ADD, DEL) that matches a documented bug of a released plugin.
 function failure(harness: Harness, command: 'ADD' | 'CHECK' | 'DEL', outcome: RawOutcome, what: string): Verdict {
   const text = describeOutcome(outcome);
-  const issue = knownIssue(harness.pluginType, command, text);
+  const issue = knownIssue(harness.pluginType, command, `${text}\n${outcome.stderr}`);
   if (issue) return { status: 'known-issue', detail: `${what} ${text} — known issue: ${issue.note}` };
   return fail(`${what} ${text}`);
 }
@@ -104,7 +104,7 @@ export function createChecks(harness: Harness): Record<CheckName, () => Promise<
   const main = (): Attachment | undefined => shared.main;
   let errorNetns: Promise<string> | undefined;
   const badInput = async (stdin: string) =>
-    harness.run({ command: 'ADD', stdin, containerId: 'cnct-bad-input', netns: await (errorNetns ??= harness.sandbox.container(undefined)), ifName: harness.ifName });
+    harness.run({ command: 'ADD', stdin, containerId: 'cnct-bad-input', netns: await (errorNetns ??= harness.container()), ifName: harness.ifName });
 
   return {
     async version() {

@@ -47,9 +47,10 @@ export interface Attachment {
   deleted: boolean;
 }
 
-function tail(text: string, size = 300): string {
+// The start of the output: where a Go panic or a shell error says what went wrong.
+function head(text: string, size = 240): string {
   const trimmed = text.trim().replace(/\s+/g, ' ');
-  return trimmed.length <= size ? trimmed : `…${trimmed.slice(-size)}`;
+  return trimmed.length <= size ? trimmed : `${trimmed.slice(0, size)}…`;
 }
 
 /** How a run ended, in one line: the CNI error's code and message when there is one. */
@@ -58,8 +59,8 @@ export function describeOutcome(outcome: RawOutcome): string {
   const ended = outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`;
   const error = ErrorObjectSchema.safeParse(outcome.json?.value);
   if (error.success) return `${ended}: error ${error.data.code}: ${error.data.msg ?? ''}${error.data.details ? ` (${error.data.details})` : ''}`;
-  const out = outcome.stdout.trim() === '' ? 'no output' : `stdout: ${tail(outcome.stdout)}`;
-  const err = outcome.stderr.trim() === '' ? '' : `; stderr: ${tail(outcome.stderr)}`;
+  const out = outcome.stdout.trim() === '' ? 'no output' : `stdout: ${head(outcome.stdout)}`;
+  const err = outcome.stderr.trim() === '' ? '' : `; stderr: ${head(outcome.stderr)}`;
   return `${ended}, ${out}${err}`;
 }
 
@@ -107,6 +108,11 @@ export class Harness {
     this.#cni = input.cni;
     this.#executor = input.executor;
     this.#signal = input.signal;
+  }
+
+  /** A new container namespace of the run; returns its path. */
+  container(): Promise<string> {
+    return this.sandbox.container(this.#signal);
   }
 
   /** The config version the checks use. */
@@ -167,7 +173,7 @@ export class Harness {
    * library), then the plugin's ADD with that result as `prevResult`.
    */
   async attach(options: { args?: string; capabilityArgs?: Record<string, unknown> } = {}): Promise<Attachment> {
-    const netns = await this.sandbox.container(this.#signal);
+    const netns = await this.container();
     const containerId = `cnct-${++this.#attachments}`;
     let baseResult: Result | undefined;
     if (this.baseList) {

@@ -50,7 +50,7 @@ export const CAPABILITY_SAMPLES: Readonly<Record<string, unknown>> = {
 export interface KnownIssue {
   plugin: string;
   command: 'ADD' | 'CHECK' | 'DEL';
-  /** Matches the plugin's error message. */
+  /** Matches what the plugin printed (the error's code and message, then its stderr). */
   pattern: RegExp;
   note: string;
 }
@@ -61,6 +61,12 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
     command: 'CHECK',
     pattern: /could not check ipv6 dnat/,
     note: 'portmap CHECK looks for an IPv6 DNAT chain even for an IPv4-only result (containernetworking-plugins 1.1.1)',
+  },
+  {
+    plugin: 'bandwidth',
+    command: 'CHECK',
+    pattern: /nil pointer dereference[\s\S]*main\.cmdCheck/,
+    note: 'bandwidth CHECK crashes when runtimeConfig.bandwidth is absent (containernetworking-plugins 1.1.1)',
   },
 ];
 

@@ -2,7 +2,7 @@ export interface ConformanceOptions {
   /** The plugin binary's name on the CNI path (`bridge`, `portmap`, ...). */
   pluginType: string;
   /** Plugin directories, as a list or a `:`-separated string. */
-  path: string | string[];
+  path: string | readonly string[];
   /**
    * The plugin's config as JSON text: a single plugin config, or a list whose plugins before the
    * first one of `pluginType` set up what it needs (a chained plugin's interface). Without it a

@@ -1,45 +1,11 @@
 import { EventEmitter, on } from 'node:events';
-import path from 'node:path';
 import { CNI } from '../cni.js';
 import type { NetworkConfigList } from '../config/conflist.js';
-import { InvalidArgumentError } from '../errors.js';
-import { splitPath } from '../invoke/find-plugin.js';
 import { DirWatch } from './dir-watch.js';
-import { scanNetworks, type UnusablePolicy } from './scan.js';
+import { resolveOptions, type NetworkManagerOptions, type ResolvedOptions } from './options.js';
+import { scanNetworks } from './scan.js';
 import { fingerprint, type ManagedNetwork, type NetworkReadiness, type NetworkState } from './state.js';
 import { VersionProbe } from './version-probe.js';
-
-export interface NetworkManagerOptions {
-  /** The directory of network configs (`/etc/cni/net.d`). It may not exist yet. */
-  confDir: string;
-  /** Plugin directories, as a list or a `:`-separated string. @default the `cni` option's path */
-  path?: string | readonly string[] | undefined;
-  /** The facade that runs VERSION probes. @default a private `new CNI({ path })` */
-  cni?: CNI | undefined;
-  /** Use the network of this name as the default instead of the first file's. */
-  defaultNetwork?: string | undefined;
-  /**
-   * What a config file whose plugins are missing or do not speak its version does to the default:
-   * `skip` passes it over and the next usable file can be the default (CRI-O); `wait` keeps the
-   * first parseable file as the default and reports not ready until its plugins can run it.
-   * @default 'skip'
-   */
-  onUnusable?: UnusablePolicy | undefined;
-  /** Milliseconds of quiet after a change before the directory is read again. @default 150 */
-  debounce?: number | undefined;
-  /**
-   * Milliseconds after its last change during which a file that does not parse is taken to be
-   * still being written: it is neither reported nor chosen, and its last good content stays.
-   * @default 1000
-   */
-  settle?: number | undefined;
-  /** Milliseconds between full rescans that catch what watching missed; 0 turns them off. @default 5000 */
-  rescanInterval?: number | undefined;
-  /** Milliseconds a VERSION probe may take. @default 5000 */
-  probeTimeout?: number | undefined;
-  /** Keep the process alive while watching, as `fs.watch` does. @default true */
-  persistent?: boolean | undefined;
-}
 
 interface Events {
   /** The state differs from the one before. */
@@ -47,12 +13,6 @@ interface Events {
   /** A scan finished, whether or not anything changed. */
   scan: [state: NetworkState];
   close: [];
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) throw new InvalidArgumentError(`Expected \`${name}\` to be a number >= 0, got ${String(value)}`);
-  return value;
 }
 
 /**
@@ -71,7 +31,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 export class NetworkManager extends EventEmitter<Events> {
   readonly confDir: string;
   readonly path: readonly string[];
-  readonly #options: { debounce: number; settle: number; rescanInterval: number; defaultNetwork: string | undefined; onUnusable: UnusablePolicy };
+  readonly #options: ResolvedOptions;
   readonly #probe: VersionProbe;
   readonly #watches: DirWatch[];
   readonly #stop = new AbortController();
@@ -86,31 +46,16 @@ export class NetworkManager extends EventEmitter<Events> {
   #firstChangeAt: number | undefined;
   #settleTimer: NodeJS.Timeout | undefined;
   #rescanTimer: NodeJS.Timeout | undefined;
-  readonly #persistent: boolean;
 
   constructor(options: NetworkManagerOptions) {
     super();
-    if (typeof options?.confDir !== 'string' || options.confDir === '') {
-      throw new InvalidArgumentError(`Expected \`confDir\` to be a directory path, got ${String(options?.confDir)}`);
-    }
-    this.confDir = path.resolve(options.confDir);
-    this.path = options.path === undefined ? (options.cni?.path ?? []) : splitPath(options.path);
-    const onUnusable = options.onUnusable ?? 'skip';
-    if (onUnusable !== 'skip' && onUnusable !== 'wait') {
-      throw new InvalidArgumentError(`Expected \`onUnusable\` to be 'skip' or 'wait', got ${String(onUnusable)}`);
-    }
-    this.#options = {
-      debounce: nonNegative('debounce', options.debounce, 150),
-      settle: nonNegative('settle', options.settle, 1000),
-      rescanInterval: nonNegative('rescanInterval', options.rescanInterval, 5000),
-      defaultNetwork: options.defaultNetwork,
-      onUnusable,
-    };
-    const probeTimeout = nonNegative('probeTimeout', options.probeTimeout, 5000) || 5000;
-    this.#probe = new VersionProbe(options.cni ?? new CNI({ path: this.path }), probeTimeout);
-    this.#persistent = options.persistent ?? true;
+    const resolved = resolveOptions(options);
+    this.confDir = resolved.confDir;
+    this.path = resolved.path;
+    this.#options = resolved;
+    this.#probe = new VersionProbe(options.cni ?? new CNI({ path: this.path }), resolved.probeTimeout);
     const onChange = () => this.#changed();
-    this.#watches = [this.confDir, ...this.path].map((dir) => new DirWatch(dir, onChange, this.#persistent));
+    this.#watches = [this.confDir, ...this.path].map((dir) => new DirWatch(dir, onChange, resolved.persistent));
     this.#state = {
       confDir: this.confDir,
       ready: false,
@@ -151,8 +96,6 @@ export class NetworkManager extends EventEmitter<Events> {
 
   /** Sets up the watches and runs the first scan; resolves with its state. Calling it again is harmless. */
   start(): Promise<NetworkState> {
-    if (this.#started) return this.closed ? Promise.resolve(this.#state) : this.rescan();
-    this.#started = true;
     return this.rescan();
   }
 
@@ -205,7 +148,7 @@ export class NetworkManager extends EventEmitter<Events> {
 
   #timer(ms: number, callback: () => void): NodeJS.Timeout {
     const timer = setTimeout(callback, ms);
-    if (!this.#persistent) timer.unref();
+    if (!this.#options.persistent) timer.unref();
     return timer;
   }
 

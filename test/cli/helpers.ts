@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
-/** The built CLI; the tests run it as users do. */
-export const BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+/** The built CLI, run as users run it; `CNITOOL_BIN` points the tests at another build. */
+export const BIN = process.env['CNITOOL_BIN'] ?? fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const SCRIPTED = fileURLToPath(new URL('./fixtures/scripted', import.meta.url));
 
 export interface Run {

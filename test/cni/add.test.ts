@@ -363,6 +363,19 @@ describe('CNI.addNetworkList', () => {
     expect(await cacheFiles(env.cacheDir)).toEqual([]);
   });
 
+  it('waits for the output of a plugin whose child holds stdout, then kills that child at pluginTimeout', async () => {
+    const env = await createFakeEnv();
+    await env.install('leaky', 'leaky-child');
+    const list = parseConfList('{"cniVersion":"1.0.0","name":"n","plugins":[{"type":"leaky"}]}');
+    // Like the Go library, the run is not over until stdout closes; unlike it, the child dies too.
+    await expect(env.cni({ pluginTimeout: 1_000, killGrace: 200, rollbackOnFailure: false }).addNetworkList(list, RT)).rejects.toMatchObject({
+      code: 'ERR_CNI_TIMEOUT',
+      plugin: 'leaky',
+    });
+    const [pid] = await readPids(path.join(env.recordDir, 'leaky-child.pid'));
+    expect(await waitForExit(pid!)).toBe(true);
+  });
+
   it('reports ERR_CNI_TIMEOUT when the whole call runs past its timeout', async () => {
     const env = await createFakeEnv();
     await env.install('stuck', 'hang');

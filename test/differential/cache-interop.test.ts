@@ -3,13 +3,11 @@
 
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALL_VERSIONS, compareVersions, loadConfList } from '../../src/index.js';
-import { DiffWorld, RECORD_PLUGIN, type Rt, type Run } from './harness.js';
-import { buildGoReference, disposeGoReference, goReferenceProblem, referenceRequired, type GoReference } from './reference.js';
+import { RECORD_PLUGIN, skipWithoutReference, useGoReference, type Rt, type Run } from './harness.js';
 
 const NETWORK = 'cachenet';
-const missing = goReferenceProblem();
 
 const PLUGINS = [
   `{"type": "${RECORD_PLUGIN}", "tag": "c0", "capabilities": {"portMappings": true}, "big": 12345678901234567890, "html": "<a&b>"}`,
@@ -52,25 +50,13 @@ function expectOk(run: Run, what: string): void {
   expect(run.outcome, what).toMatchObject({ ok: true });
 }
 
-describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go libcni vs ours', () => {
-  let reference: GoReference;
-  let legacy = false;
+describe.skipIf(skipWithoutReference)('result cache: Go libcni vs ours', () => {
+  const ref = useGoReference();
 
-  beforeAll(async () => {
-    reference = await buildGoReference();
-    legacy = !reference.supportedVersions.includes('1.1.0');
-  }, 120_000);
-  afterAll(disposeGoReference);
-
-  async function newWorld(): Promise<DiffWorld> {
-    const world = await DiffWorld.create(reference);
-    onTestFinished(() => world.dispose());
-    return world;
-  }
 
   /** What the plugins answer: a 1.1.0 list gets 1.0.0 results when the reference cannot read 1.1.0. */
   function replyVersion(version: string): string {
-    return legacy && version === '1.1.0' ? '1.0.0' : version;
+    return ref.legacy && version === '1.1.0' ? '1.0.0' : version;
   }
 
   /**
@@ -105,7 +91,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
 
     // netns: this reference predates the field (libcni 1.2 added it); we write it.
     expect(ours['netns']).toBe(attachment.netns);
-    if (legacy) expect('netns' in go).toBe(false);
+    if (ref.legacy) expect('netns' in go).toBe(false);
     else expect(go['netns']).toBe(attachment.netns);
 
     const known = ['kind', 'containerId', 'config', 'ifName', 'networkName', 'netns', 'cniArgs', 'capabilityArgs', 'result'];
@@ -115,7 +101,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
 
   describe.each(ALL_VERSIONS)('list version %s', (version) => {
     it('ADD writes the same cache file in both libraries', async () => {
-      const world = await newWorld();
+      const world = await ref.newWorld();
       const text = conflist(version);
       const file = await world.config('10-cache.conflist', text);
       const replies = [resultOf(replyVersion(version)), resultOf(replyVersion(version))];
@@ -124,7 +110,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
       const goFile = world.cacheFile(world.goCache, NETWORK, rt);
       const ourFile = world.cacheFile(world.ourCache, NETWORK, rt);
       const [go, ours] = [await readEntry(goFile), await readEntry(ourFile)];
-      if (version === '1.1.0' && legacy) {
+      if (version === '1.1.0' && ref.legacy) {
         // We cache the result in the list version; this reference, the version the plugin wrote.
         expect((go['result'] as Entry)['cniVersion']).toBe('1.0.0');
         expect(ours['result']).toEqual({ ...(go['result'] as Entry), cniVersion: '1.1.0' });
@@ -139,7 +125,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
     });
 
     it('Go ADD, then our DEL: ours reads Go\'s cache file as prevResult, replays its arguments, removes it', async () => {
-      const world = await newWorld();
+      const world = await ref.newWorld();
       const file = await world.config('10-cache.conflist', conflist(version));
       const replies = [resultOf(replyVersion(version)), resultOf(replyVersion(version))];
       expectOk(await world.go('add', file, rt, { replies }), 'Go ADD');
@@ -155,7 +141,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
       expectOk(del, 'our DEL');
       expect(del.received.map((r) => r.json['tag'])).toEqual(['c1', 'c0']);
       for (const received of del.received) {
-        // B: CNI_ARGS and capability args come from the cache entry Go wrote at ADD.
+        // On purpose: CNI_ARGS and capability args come from the cache entry Go wrote at ADD.
         expect(received.env['CNI_ARGS']).toBe('IgnoreUnknown=1;K8S_POD_NAME=db-0');
         const capability = received.json['tag'] === 'c0' ? 'portMappings' : 'bandwidth';
         expect(received.json['runtimeConfig']).toEqual({ [capability]: rt.capabilityArgs![capability] });
@@ -169,7 +155,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
     });
 
     it('our ADD, then Go DEL: Go reads our cache file as prevResult and removes it', async () => {
-      const world = await newWorld();
+      const world = await ref.newWorld();
       const file = await world.config('10-cache.conflist', conflist(version));
       const replies = [resultOf(version), resultOf(version)];
       const add = await world.ours('add', file, rt, { replies });
@@ -180,7 +166,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
 
       const goCached = await world.go('cached', file, rtAtDel, { cacheDir: world.ourCache });
       const del = await world.go('del', file, rt, { cacheDir: world.ourCache });
-      if (legacy && version === '1.1.0') {
+      if (ref.legacy && version === '1.1.0') {
         // This reference cannot read a 1.1.0 result, so it refuses to DEL and keeps the file.
         expect(goCached.outcome).toMatchObject({ ok: false, error: expect.stringMatching(/unsupported CNI result version "1\.1\.0"/) });
         expect(del.outcome).toMatchObject({ ok: false, error: expect.stringMatching(/unsupported CNI result version "1\.1\.0"/) });
@@ -201,7 +187,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
   });
 
   it('a .conf network: same entry except config, where Go stores the up-converted list', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const text = `{"cniVersion": "0.4.0", "name": "${NETWORK}", "type": "${RECORD_PLUGIN}", "big": 12345678901234567890, "html": "<a&b>"}\n`;
     const file = await world.config('20-single.conf', text);
     const replies = [resultOf('0.4.0')];
@@ -252,7 +238,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
   const GO_VERSIONS = ALL_VERSIONS.filter((v) => v !== '1.1.0');
 
   it.each(GO_VERSIONS)('a cached %s result reads the same in both libraries, converted to every list version', async (cachedVersion) => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const attachment: Rt = { containerId: 'ctr-matrix', netns: '/var/run/netns/rich', ifName: 'eth0' };
     const entry = {
       kind: 'cniCacheV1',
@@ -277,9 +263,16 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
   });
 
   it('a cached result without addresses: Go cannot convert it to 0.2.0 and fails, we convert it to one without ip4/ip6', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const attachment: Rt = { containerId: 'ctr-noip', netns: '/var/run/netns/rich', ifName: 'eth0' };
-    const entry = { kind: 'cniCacheV1', containerId: attachment.containerId, config: '', ifName: 'eth0', networkName: NETWORK, result: { cniVersion: '1.0.0', dns: RICH_DNS } };
+    const entry = {
+      kind: 'cniCacheV1',
+      containerId: attachment.containerId,
+      config: '',
+      ifName: 'eth0',
+      networkName: NETWORK,
+      result: { cniVersion: '1.0.0', dns: RICH_DNS },
+    };
     const file = world.cacheFile(world.goCache, NETWORK, attachment);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(entry));
@@ -290,6 +283,56 @@ describe.skipIf(missing !== undefined && !referenceRequired())('result cache: Go
     );
     expect(go.outcome).toMatchObject({ ok: false, error: expect.stringMatching(/cannot convert: no valid IP addresses/) });
     expect(ours.outcome).toEqual({ ok: true, result: { cniVersion: '0.2.0', dns: RICH_DNS } });
+  });
+
+
+  it('getNetworkListCachedConfig: the same bytes and ADD-time arguments from either library\'s entry', async () => {
+    const world = await ref.newWorld();
+    const text = conflist('1.0.0');
+    const file = await world.config('10-cache.conflist', text);
+    const replies = [resultOf('1.0.0'), resultOf('1.0.0')];
+    expectOk(await world.go('add', file, rt, { replies }), 'Go ADD');
+    expectOk(await world.ours('add', file, rt, { replies }), 'our ADD');
+    const asked: Rt = { ...rtAtDel, args: [['NOW', '1']] };
+    for (const cacheDir of [world.goCache, world.ourCache]) {
+      const go = await world.goRequest({ op: 'cachedConfig', configFile: file, ...asked, cacheDir });
+      const ours = await world.oursCall('cachedConfig', { cacheDir }, async (cni) => {
+        const cached = await cni.getNetworkListCachedConfig(await loadConfList(file), asked);
+        return cached && { ...cached, config: Buffer.from(cached.config).toString('utf8') };
+      });
+      expect(go.outcome).toEqual({
+        ok: true,
+        result: {
+          config: text,
+          containerId: rt.containerId,
+          netns: rt.netns,
+          ifName: rt.ifName,
+          args: rt.args,
+          capabilityArgs: rt.capabilityArgs,
+        },
+      });
+      const cachedRt = { ...asked, args: rt.args, capabilityArgs: rt.capabilityArgs };
+      expect(ours.outcome).toEqual({ ok: true, result: { config: text, rt: cachedRt } });
+    }
+  });
+
+  it('getNetworkListCachedConfig of a pre-cniCacheV1 file (a bare result): Go says wrong kind, we say nothing is cached', async () => {
+    const world = await ref.newWorld();
+    const file = await world.config('10-cache.conflist', conflist('1.0.0'));
+    const cacheFile = world.cacheFile(world.goCache, NETWORK, rt);
+    await mkdir(path.dirname(cacheFile), { recursive: true });
+    await writeFile(cacheFile, JSON.stringify(resultOf('1.0.0')));
+    const go = await world.goRequest({ op: 'cachedConfig', configFile: file, ...rtAtDel, cacheDir: world.goCache });
+    const ours = await world.oursCall('cachedConfig', { cacheDir: world.goCache }, async (cni) =>
+      cni.getNetworkListCachedConfig(await loadConfList(file), rtAtDel),
+    );
+    expect(go.outcome).toMatchObject({ ok: false, error: expect.stringMatching(/has wrong kind/) });
+    expect(ours.outcome).toEqual({ ok: true });
+    // Both still read the bare result itself.
+    const goResult = await world.go('cached', file, rtAtDel, { cacheDir: world.goCache });
+    const ourResult = await world.ours('cached', file, rtAtDel, { cacheDir: world.goCache });
+    expect(ourResult.outcome).toEqual(goResult.outcome);
+    expect(ourResult.outcome).toEqual({ ok: true, result: resultOf('1.0.0') });
   });
 
 });

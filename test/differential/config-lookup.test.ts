@@ -3,12 +3,10 @@
 
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadNetworkList, type NetworkConfigList } from '../../src/index.js';
-import { DiffWorld, RECORD_PLUGIN } from './harness.js';
-import { buildGoReference, disposeGoReference, goReferenceProblem, referenceRequired, type GoReference } from './reference.js';
+import { DiffWorld, RECORD_PLUGIN, skipWithoutReference, useGoReference } from './harness.js';
 
-const missing = goReferenceProblem();
 
 function list(name: string, tag: string, extra = ''): string {
   return `{"cniVersion": "1.0.0", "name": "${name}",${extra} "plugins": [{"type": "${RECORD_PLUGIN}", "tag": "${tag}"}]}\n`;
@@ -91,19 +89,11 @@ const CASES: LookupCase[] = [
   },
 ];
 
-describe.skipIf(missing !== undefined && !referenceRequired())('config lookup: Go libcni vs ours', () => {
-  let reference: GoReference;
-  let legacy = false;
-
-  beforeAll(async () => {
-    reference = await buildGoReference();
-    legacy = !reference.supportedVersions.includes('1.1.0');
-  }, 120_000);
-  afterAll(disposeGoReference);
+describe.skipIf(skipWithoutReference)('config lookup: Go libcni vs ours', () => {
+  const ref = useGoReference();
 
   async function setup(files: Record<string, string>, dirs: readonly string[] = []): Promise<DiffWorld> {
-    const world = await DiffWorld.create(reference);
-    onTestFinished(() => world.dispose());
+    const world = await ref.newWorld();
     for (const [name, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(world.confDir, name)), { recursive: true });
       await world.config(name, text);
@@ -170,7 +160,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('config lookup: G
     expect(ours).toEqual(go);
   });
 
-  it('a broken .conflist before the match: Go fails the lookup, we skip the file by default (B)', async () => {
+  it('a broken .conflist before the match: Go fails the lookup, we skip the file by default (on purpose)', async () => {
     const world = await setup({ '05-broken.conflist': '{"name": "x", "plugins": [', '10-x.conflist': list('x', 'good') });
     const go = await goLookup(world, 'x');
     const ours = await ourLookup(world, 'x');
@@ -185,7 +175,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('config lookup: G
     const go = await goLookup(world, 'x');
     const ours = await ourLookup(world, 'x');
     expect(ours).toMatchObject({ ok: true, loaded: { plugins: [{ tag: 'inline' }, { tag: 'extra' }] } });
-    if (legacy) expect(go).toMatchObject({ ok: true, loaded: { plugins: [{ tag: 'inline' }] } });
+    if (ref.legacy) expect(go).toMatchObject({ ok: true, loaded: { plugins: [{ tag: 'inline' }] } });
     else expect(go).toEqual(ours);
   });
 });

@@ -4,12 +4,10 @@
 
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { DiffWorld, RECORD_PLUGIN, type Rt, type Run } from './harness.js';
-import { buildGoReference, disposeGoReference, goReferenceProblem, referenceRequired, type GoReference } from './reference.js';
+import { describe, expect, it } from 'vitest';
+import { RECORD_PLUGIN, skipWithoutReference, useGoReference, type Rt, type Run } from './harness.js';
 
 const NETWORK = 'failnet';
-const missing = goReferenceProblem();
 
 function conflist(version: string, count: number, name = NETWORK): string {
   const plugins = Array.from({ length: count }, (_, i) => `{"type": "${RECORD_PLUGIN}", "tag": "f${i}"}`);
@@ -27,21 +25,9 @@ function errorOf(run: Run): string {
   return run.outcome.ok ? '' : run.outcome.error;
 }
 
-describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go libcni vs ours', () => {
-  let reference: GoReference;
-  let legacy = false;
+describe.skipIf(skipWithoutReference)('failures: Go libcni vs ours', () => {
+  const ref = useGoReference();
 
-  beforeAll(async () => {
-    reference = await buildGoReference();
-    legacy = !reference.supportedVersions.includes('1.1.0');
-  }, 120_000);
-  afterAll(disposeGoReference);
-
-  async function newWorld(): Promise<DiffWorld> {
-    const world = await DiffWorld.create(reference);
-    onTestFinished(() => world.dispose());
-    return world;
-  }
 
   const invalid: [string, number, Partial<Rt>][] = [
     ['empty container ID', 3, { containerId: '' }],
@@ -58,7 +44,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
   ];
 
   it.each(invalid)('ADD with %s: both refuse with CNI code %i before running a plugin', async (_, code, change) => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 1));
     const bad = { ...rt, ...change };
     const go = await world.go('add', file, bad, { replies: [RESULT] });
@@ -73,7 +59,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     ['a leading _', '_bad'],
     ['a !', 'bad.name!'],
   ])('ADD of a network name with %s: both refuse with CNI code 7', async (_, name) => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 1, name));
     const go = await world.go('add', file, rt, { replies: [RESULT] });
     const ours = await world.ours('add', file, rt, { replies: [RESULT] });
@@ -84,7 +70,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
   });
 
   it('ADD accepts the edge of what is valid: container ID a.b_c-1, a 15-byte ifName', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 1));
     const edge = { ...rt, containerId: 'a.b_c-1', ifName: 'a'.repeat(15) };
     const go = await world.go('add', file, edge, { replies: [RESULT] });
@@ -93,8 +79,8 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     expect(ours.received[0]!.env).toEqual(go.received[0]!.env);
   });
 
-  it('DEL with an ifName that escapes the cache dir: Go reads and removes a file outside results/, we refuse (B)', async () => {
-    const world = await newWorld();
+  it('DEL with an ifName that escapes the cache dir: Go reads and removes a file outside results/, we refuse (on purpose)', async () => {
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 1));
     const escaping = { ...rt, ifName: '../../../victim' }; // <cache>/results/<net>-<id>-.. /../../victim
     const victim = JSON.stringify({ cniVersion: '1.0.0', ips: [{ address: '10.66.0.1/32' }] });
@@ -113,8 +99,8 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     expect(await readFile(path.join(world.ourCache, 'victim'), 'utf8')).toBe(victim);
   });
 
-  it('CNI_ARGS value with ; or =: Go passes it on unescaped, we refuse it before running (B)', async () => {
-    const world = await newWorld();
+  it('CNI_ARGS value with ; or =: Go passes it on unescaped, we refuse it before running (on purpose)', async () => {
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 1));
     const ambiguous = { ...rt, args: [['K', 'a;B=c']] as [string, string][] };
     const go = await world.go('add', file, ambiguous, { replies: [RESULT] });
@@ -127,7 +113,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
   });
 
   it('a plugin error object: same CNI code and message; the chain stops; nothing is cached', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 3));
     const failures = { 1: { code: 11, msg: 'try again later', details: 'lock busy' } };
     const go = await world.go('add', file, rt, { replies: [RESULT], failures });
@@ -143,8 +129,8 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     await expect(stat(world.cacheFile(world.ourCache, NETWORK, rt))).rejects.toThrow(/ENOENT/);
   });
 
-  it('a failed ADD: Go leaves the plugins that ran configured; by default we DEL the list again (B)', async () => {
-    const world = await newWorld();
+  it('a failed ADD: Go leaves the plugins that ran configured; by default we DEL the list again (on purpose)', async () => {
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 3));
     const failures = { 1: { code: 7, msg: 'bad config' } };
     const go = await world.go('add', file, rt, { replies: [RESULT], failures });
@@ -161,8 +147,8 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     expect(errorOf(ours)).toMatch(/rolled back/);
   });
 
-  it('a failing DEL: Go stops at the failing plugin, we still run the rest (B); both keep the cache entry', async () => {
-    const world = await newWorld();
+  it('a failing DEL: Go stops at the failing plugin, we still run the rest (on purpose); both keep the cache entry', async () => {
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 3));
     expect((await world.go('add', file, rt, { replies: [RESULT] })).outcome.ok).toBe(true);
     expect((await world.ours('add', file, rt, { replies: [RESULT] })).outcome.ok).toBe(true);
@@ -178,8 +164,28 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     await expect(stat(world.cacheFile(world.ourCache, NETWORK, rt))).resolves.toBeTruthy();
   });
 
+  it('a plugin missing from the path: Go runs the plugins before it first, we run none (ADD); on DEL Go stops, we go on (on purpose)', async () => {
+    const world = await ref.newWorld();
+    const text = `{"cniVersion": "1.0.0", "name": "${NETWORK}", "plugins": [
+      {"type": "${RECORD_PLUGIN}", "tag": "f0"}, {"type": "not-installed"}, {"type": "${RECORD_PLUGIN}", "tag": "f2"}]}`;
+    const file = await world.config('10-missing.conflist', text);
+    const goAdd = await world.go('add', file, rt, { replies: [RESULT] });
+    const ourAdd = await world.ours('add', file, rt, { replies: [RESULT] });
+    expect(errorOf(goAdd)).toMatch(/failed to find plugin "not-installed" in path/);
+    expect(errorOf(ourAdd)).toMatch(/not-installed/);
+    expect(goAdd.received.map((r) => r.json['tag'])).toEqual(['f0']);
+    expect(ourAdd.received).toEqual([]);
+
+    const goDel = await world.go('del', file, rt);
+    const ourDel = await world.ours('del', file, rt);
+    expect(errorOf(goDel)).toMatch(/failed to find plugin "not-installed" in path/);
+    expect(errorOf(ourDel)).toMatch(/not-installed/);
+    expect(goDel.received.map((r) => r.json['tag'])).toEqual(['f2']);
+    expect(ourDel.received.map((r) => r.json['tag'])).toEqual(['f2', 'f0']);
+  });
+
   it('CHECK with nothing cached: Go checks without prevResult, we refuse (the spec forbids CHECK before ADD)', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('0.4.0', 2));
     const go = await world.go('check', file, rt);
     const ours = await world.ours('check', file, rt);
@@ -191,7 +197,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
   });
 
   it('DEL with an empty (torn) cache file: we DEL without prevResult and remove it; this reference fails', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 2));
     for (const cache of [world.goCache, world.ourCache]) {
       await mkdir(path.join(cache, 'results'), { recursive: true });
@@ -203,7 +209,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
     expect(ours.received).toHaveLength(2);
     expect(ours.received.every((r) => !('prevResult' in r.json))).toBe(true);
     await expect(stat(world.cacheFile(world.ourCache, NETWORK, rt))).rejects.toThrow(/ENOENT/);
-    if (legacy) {
+    if (ref.legacy) {
       // libcni before 1.2 gives up on an unreadable entry and keeps it, so every retry fails too.
       expect(errorOf(go)).toMatch(/failed to get network "failnet" cached result/);
       expect(go.received).toEqual([]);
@@ -215,7 +221,7 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
   });
 
   it('an error object without code: Go takes it as code 0, we report output that is not a CNI error', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 1));
     const failures = { 0: { msg: 'no code here' } };
     const go = await world.go('add', file, rt, { failures });
@@ -228,13 +234,18 @@ describe.skipIf(missing !== undefined && !referenceRequired())('failures: Go lib
   });
 
   it('plugin output null, or with unknown keys: Go re-encodes it typed, we pass the JSON on as written', async () => {
-    const world = await newWorld();
+    const world = await ref.newWorld();
     const file = await world.config('10-fail.conflist', conflist('1.0.0', 2));
-    const odd = { cniVersion: '1.0.0', ips: [{ address: '10.3.0.2/24', note: 'extra' }], vendor: { x: 1 }, dns: { nameservers: ['10.3.0.1'] } };
+    const odd = {
+      cniVersion: '1.0.0',
+      ips: [{ address: '10.3.0.2/24', note: 'extra' }],
+      vendor: { x: 1 },
+      dns: { nameservers: ['10.3.0.1'] },
+    };
     const go = await world.go('add', file, rt, { replies: ['null', odd] });
     const ours = await world.ours('add', file, { ...rt, containerId: 'ctr-fail-2' }, { replies: ['null', odd] });
     // null: an empty result of the list's version; this reference also adds an empty dns.
-    expect(go.received[1]!.json['prevResult']).toEqual(legacy ? { cniVersion: '1.0.0', dns: {} } : { cniVersion: '1.0.0' });
+    expect(go.received[1]!.json['prevResult']).toEqual(ref.legacy ? { cniVersion: '1.0.0', dns: {} } : { cniVersion: '1.0.0' });
     expect(ours.received[1]!.json['prevResult']).toEqual({ cniVersion: '1.0.0' });
     // Unknown keys: Go drops them, we keep them (in the result and the cache).
     expect(go.outcome).toEqual({ ok: true, result: { cniVersion: '1.0.0', ips: [{ address: '10.3.0.2/24' }], dns: odd.dns } });

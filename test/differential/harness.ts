@@ -5,8 +5,17 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import { CNI, loadConfList, type RuntimeConf } from '../../src/index.js';
-import { runGo, type GoReference, type GoRequest } from './reference.js';
+import {
+  buildGoReference,
+  disposeGoReference,
+  goReferenceProblem,
+  referenceRequired,
+  runGo,
+  type GoReference,
+  type GoRequest,
+} from './reference.js';
 
 /** The folder holding the `diff-record` fixture; both libraries get it as their CNI path. */
 export const PLUGIN_DIR = fileURLToPath(new URL('../../fixtures/plugins/', import.meta.url)).replace(/\/$/, '');
@@ -48,6 +57,10 @@ export interface RunOptions {
   failures?: Readonly<Record<number, object>>;
   /** Ours only: DEL the list again when ADD fails (our default; Go never does). @default false */
   rollback?: boolean;
+  /** The plugin search path. @default [PLUGIN_DIR] */
+  cniPath?: readonly string[];
+  /** Variables the library's own environment has (and so its plugins inherit). */
+  parentEnv?: Readonly<Record<string, string>>;
 }
 
 function parseEnv(text: string): Record<string, string> {
@@ -120,13 +133,15 @@ export class DiffWorld {
 
   /** Runs `op` through the Go library. */
   async go(op: Op, configFile: string, rt: Rt, options: RunOptions = {}): Promise<Run> {
-    return this.goRequest({ op, configFile, ...rt, cacheDir: options.cacheDir ?? this.goCache }, options);
+    const cniPath = options.cniPath ? [...options.cniPath] : [PLUGIN_DIR];
+    return this.goRequest({ op, configFile, ...rt, cacheDir: options.cacheDir ?? this.goCache, cniPath }, options);
   }
 
   /** Sends any request to the Go program, with the fixture dir as CNI path. */
-  async goRequest(request: GoRequest, options: Pick<RunOptions, 'replies' | 'failures'> = {}): Promise<Run> {
+  async goRequest(request: GoRequest, options: Pick<RunOptions, 'replies' | 'failures' | 'parentEnv'> = {}): Promise<Run> {
     const dir = await this.#recordDir(`go-${request.op}`, options);
-    const reply = await runGo(this.#reference, { cniPath: [PLUGIN_DIR], ...request }, { env: { DIFF_RECORD_DIR: dir } });
+    const env = { ...options.parentEnv, DIFF_RECORD_DIR: dir };
+    const reply = await runGo(this.#reference, { cniPath: [PLUGIN_DIR], ...request }, { env });
     return { outcome: reply, received: await readReceived(dir) };
   }
 
@@ -146,9 +161,10 @@ export class DiffWorld {
   async oursCall(label: string, options: RunOptions, call: (cni: CNI) => Promise<unknown>): Promise<Run> {
     const dir = await this.#recordDir(`ours-${label}`, options);
     const cni = new CNI({
-      path: [PLUGIN_DIR],
+      path: options.cniPath ?? [PLUGIN_DIR],
       cacheDir: options.cacheDir ?? this.ourCache,
-      extraEnv: { DIFF_RECORD_DIR: dir },
+      // The Go program inherits parentEnv from its parent process; here it comes in as extra env.
+      extraEnv: { ...options.parentEnv, DIFF_RECORD_DIR: dir },
       rollbackOnFailure: options.rollback ?? false,
     });
     let outcome: Outcome;
@@ -170,4 +186,43 @@ export class DiffWorld {
   async dispose(): Promise<void> {
     await rm(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * True where the differential tests may be skipped: the Go reference is missing and this is
+ * neither root nor CI. Everywhere else a missing reference fails the tests with the reason.
+ */
+export const skipWithoutReference = goReferenceProblem() !== undefined && !referenceRequired();
+
+/** The Go reference of one test file, built before its tests. */
+export interface ReferenceContext {
+  readonly reference: GoReference;
+  /** The reference predates spec 1.1.0 (Debian 12 ships libcni 1.1.2, which speaks up to 1.0.0). */
+  readonly legacy: boolean;
+  /** A fresh world, removed when the current test ends. */
+  newWorld(): Promise<DiffWorld>;
+}
+
+/** Builds (or reuses) the Go reference before the tests of the enclosing suite. */
+export function useGoReference(): ReferenceContext {
+  let built: GoReference | undefined;
+  beforeAll(async () => {
+    built = await buildGoReference();
+  }, 200_000);
+  afterAll(disposeGoReference);
+  const context: ReferenceContext = {
+    get reference(): GoReference {
+      if (!built) throw new Error('the Go reference program is not built');
+      return built;
+    },
+    get legacy(): boolean {
+      return !context.reference.supportedVersions.includes('1.1.0');
+    },
+    async newWorld(): Promise<DiffWorld> {
+      const world = await DiffWorld.create(context.reference);
+      onTestFinished(() => world.dispose());
+      return world;
+    },
+  };
+  return context;
 }

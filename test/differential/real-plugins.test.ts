@@ -10,17 +10,9 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import {
-  buildGoReference,
-  disposeGoReference,
-  goReferenceProblem,
-  referenceRequired,
-  runGo,
-  runProcess,
-  type GoReference,
-  type GoReply,
-} from './reference.js';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { skipWithoutReference, useGoReference } from './harness.js';
+import { runGo, runProcess, type GoReference, type GoReply } from './reference.js';
 
 const PLUGIN_DIR = '/usr/lib/cni';
 const CNITOOL = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
@@ -36,9 +28,7 @@ function realPluginProblem(): string | undefined {
   return undefined;
 }
 
-const goMissing = goReferenceProblem();
-const realMissing = realPluginProblem();
-const skip = realMissing !== undefined || (goMissing !== undefined && !referenceRequired());
+const skip = realPluginProblem() !== undefined || skipWithoutReference;
 
 /** cnitool's container ID for a netns path: `cnitool-` + 20 hex digits of SHA-512 of the absolute path. */
 function cnitoolContainerId(netns: string): string {
@@ -165,7 +155,8 @@ class Lab {
 
   /** Our cnitool, inside the host namespace. */
   cnitool(command: 'add' | 'check' | 'del') {
-    return runProcess('ip', ['netns', 'exec', this.host, process.execPath, CNITOOL, command, NETWORK, this.netnsPath, '--cache-dir', this.cacheDir], {
+    const argv = [command, NETWORK, this.netnsPath, '--cache-dir', this.cacheDir];
+    return runProcess('ip', ['netns', 'exec', this.host, process.execPath, CNITOOL, ...argv], {
       env: { ...process.env, NETCONFPATH: this.confDir, CNI_PATH: PLUGIN_DIR },
       timeoutMs: 30_000,
     });
@@ -186,17 +177,15 @@ class Lab {
 }
 
 describe.skipIf(skip)('real bridge + host-local: Go libcni and our cnitool share attachments', () => {
-  let reference: GoReference;
+  const ref = useGoReference();
 
-  beforeAll(async () => {
+  beforeAll(() => {
     if (!existsSync(CNITOOL)) throw new Error(`${CNITOOL} is missing: run \`npm run build\` first (npm test does)`);
-    reference = await buildGoReference();
-  }, 120_000);
-  afterAll(disposeGoReference);
+  });
 
   it('Go ADD, then our cnitool check and del: the address is released and the cache file removed', async () => {
     const lab = await Lab.create();
-    const add = await lab.go(reference, 'add');
+    const add = await lab.go(ref.reference, 'add');
     expect(add, JSON.stringify(add)).toMatchObject({ ok: true });
     const result = (add as { result: { ips: { address: string }[] } }).result;
     const address = result.ips[0]!.address;
@@ -228,10 +217,10 @@ describe.skipIf(skip)('real bridge + host-local: Go libcni and our cnitool share
     expect(await lab.reservations()).toEqual([address.split('/')[0]]);
     expect(existsSync(lab.cacheFile)).toBe(true);
 
-    const check = await lab.go(reference, 'check');
+    const check = await lab.go(ref.reference, 'check');
     expect(check, JSON.stringify(check)).toEqual({ ok: true });
 
-    const del = await lab.go(reference, 'del');
+    const del = await lab.go(ref.reference, 'del');
     expect(del, JSON.stringify(del)).toEqual({ ok: true });
     expect(await lab.reservations()).toEqual([]);
     expect(existsSync(lab.cacheFile)).toBe(false);

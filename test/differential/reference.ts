@@ -148,7 +148,7 @@ export async function disposeGoReference(): Promise<void> {
 
 /** One request to the Go program (see go/main.go). */
 export interface GoRequest {
-  op: 'add' | 'check' | 'del' | 'cached' | 'version' | 'validate' | 'gc' | 'status' | 'load' | 'info';
+  op: 'add' | 'check' | 'del' | 'cached' | 'cachedConfig' | 'load' | 'version' | 'validate' | 'gc' | 'status' | 'info';
   configFile?: string;
   confDir?: string;
   network?: string;
@@ -174,12 +174,15 @@ export interface GoRunOptions {
 
 /** Runs one operation through the Go library and returns its reply. */
 export async function runGo(reference: GoReference, request: GoRequest, options: GoRunOptions = {}): Promise<GoReply> {
-  const [file, args] = options.netns === undefined ? [reference.binary, []] : ['ip', ['netns', 'exec', options.netns, reference.binary]];
-  const out = await runProcess(file, args, { input: JSON.stringify(request), env: { ...process.env, ...options.env }, timeoutMs: 30_000 });
+  const [file, args] =
+    options.netns === undefined ? [reference.binary, []] : ['ip', ['netns', 'exec', options.netns, reference.binary]];
+  const env = { ...process.env, ...options.env };
+  const out = await runProcess(file, args, { input: JSON.stringify(request), env, timeoutMs: 30_000 });
   try {
     return JSON.parse(out.stdout) as GoReply;
   } catch {
-    throw new Error(`the Go reference program exited with ${out.code ?? out.signal} without a JSON reply; stdout: ${out.stdout}; stderr: ${out.stderr}`);
+    const status = out.code ?? out.signal;
+    throw new Error(`the Go reference program exited with ${status} without a JSON reply; stdout: ${out.stdout}; stderr: ${out.stderr}`);
   }
 }
 
@@ -203,7 +206,12 @@ export function runProcess(
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // it exited in the meantime
+      }
     }, options.timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);

@@ -58,7 +58,7 @@ function parseEnv(text: string): Record<string, string> {
 }
 
 // PID files the fixtures write; anything they name still running at the end of a test is killed.
-const PID_FILES = ['hang.pid', 'forker.pids', 'flood.pid'];
+const PID_FILES = ['hang.pid', 'forker.pids', 'flood.pid', 'leaky-child.pid'];
 
 /** Creates a fake CNI world under the OS temp dir and removes it when the current test ends. */
 export async function createFakeEnv(): Promise<FakeEnv> {

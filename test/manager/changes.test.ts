@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { chmod, mkdir, open, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NetworkState } from '../../src/index.js';
@@ -43,6 +43,26 @@ describe('NetworkManager watching the config directory', () => {
     const state = await waitForState(manager, (s) => s.ready);
     expect(summary(state).networks).toEqual(['20-b.conflist:netb']);
     expect(states.flatMap((s) => [...s.skipped.map((entry) => entry.file), ...s.pending])).toEqual([]);
+  });
+
+  it('follows a symbolic link to a config file and reports one that leads nowhere', async () => {
+    const world = await createWorld();
+    await world.plugin('okplug');
+    const manager = await world.manager();
+    const srv = path.join(world.root, 'srv');
+    await mkdir(srv);
+    await writeFile(path.join(srv, 'c.conflist'), JSON.stringify(world.list('netc', ['okplug'])));
+
+    await symlink(path.join(srv, 'c.conflist'), path.join(world.confDir, '30-c.conflist'));
+    expect(summary(await waitForState(manager, (s) => s.ready)).networks).toEqual(['30-c.conflist:netc']);
+
+    const dangling = path.join(world.confDir, '20-gone.conflist');
+    await symlink(path.join(srv, 'gone.conflist'), dangling);
+    const state = await waitForState(manager, (s) => s.skipped.length > 0);
+    expect(state.skipped).toEqual([
+      { file: dangling, kind: 'invalid', reason: `${dangling}: symbolic link to ${path.join(srv, 'gone.conflist')}, which does not exist` },
+    ]);
+    expect(state.defaultNetwork?.name).toBe('netc');
   });
 
   it('notices a chmod that makes a plugin executable', async () => {

@@ -53,16 +53,17 @@ describe('NetworkManager lifecycle', () => {
   it('releases its watches and timers on dispose', async () => {
     const world = await createWorld();
     await world.plugin('okplug');
-    const before = process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length;
+    const count = (kind: string) => process.getActiveResourcesInfo().filter((name) => name === kind).length;
+    const before = { watches: count('FSEventWrap'), timers: count('Timeout') };
     {
-      await using manager = await watchNetworks({ confDir: world.confDir, path: [world.binDir], debounce: 20 });
+      await using manager = await watchNetworks({ confDir: world.confDir, path: [world.binDir], debounce: 20, rescanInterval: 60_000 });
       expect(manager.status()).toEqual({ ready: false, reasons: [`no network config in ${world.confDir}`] });
-      expect(process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length).toBe(before + 2);
+      expect({ watches: count('FSEventWrap'), timers: count('Timeout') }).toEqual({ watches: before.watches + 2, timers: before.timers + 1 });
     }
     // Closed handles leave the list on a later turn of the event loop.
-    const watches = () => process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length;
-    for (let turn = 0; turn < 100 && watches() > before; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(watches()).toBe(before);
+    const now = () => ({ watches: count('FSEventWrap'), timers: count('Timeout') });
+    for (let turn = 0; turn < 100 && now().watches > before.watches; turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(now()).toEqual(before);
   });
 
   it.skipIf(!existsSync(BUILT))('lets a process exit on its own after close()', async () => {

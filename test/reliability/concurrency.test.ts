@@ -57,8 +57,8 @@ describe('one attachment, two processes', () => {
     await world.install('rec');
     const { text } = world.list(['rec']);
     const op = { op: 'add' as const, rt: rt('ctr1', { ADD_SLEEP: '0.3' }) };
-    const a = startWorker(world, text, [op]);
-    const b = startWorker(world, text, [op]);
+    const a = await startWorker(world, text, [op]);
+    const b = await startWorker(world, text, [op]);
     await Promise.all([a.ready, b.ready]);
     a.go();
     b.go();
@@ -84,7 +84,7 @@ describe('one attachment, two processes', () => {
     const world = await createWorld();
     await world.install('rec');
     const { text, list } = world.list(['rec']);
-    const holder = startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '20' }) }]);
+    const holder = await startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '20' }) }]);
     await holder.ready;
     holder.go();
     const running = await waitForLog(world, { phase: 'start', command: 'ADD', containerId: 'ctr1' });
@@ -112,7 +112,7 @@ describe('one attachment, two processes', () => {
     await world.install('rec');
     const { text, list } = world.list(['rec']);
     // The worker's parent is a shell that then sleeps without ever waiting for it.
-    const holder = startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '20' }) }], {}, { zombieParent: true });
+    const holder = await startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '20' }) }], {}, { zombieParent: true });
     await holder.ready;
     holder.go();
     const running = await waitForLog(world, { phase: 'start', command: 'ADD', containerId: 'ctr1' });
@@ -150,8 +150,8 @@ describe('different attachments', () => {
     const world = await createWorld();
     await world.install('rec');
     const { text } = world.list(['rec']);
-    const a = startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '0.3' }) }]);
-    const b = startWorker(world, text, [{ op: 'add', rt: rt('ctr2', { ADD_SLEEP: '0.3' }) }]);
+    const a = await startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '0.3' }) }]);
+    const b = await startWorker(world, text, [{ op: 'add', rt: rt('ctr2', { ADD_SLEEP: '0.3' }) }]);
     await Promise.all([a.ready, b.ready]);
     a.go();
     b.go();
@@ -187,7 +187,7 @@ describe('GC against an in-flight ADD on the same network', () => {
     const world = await createWorld();
     await world.install('rec');
     const { list, text } = world.list(['rec'], { version: '1.1.0' });
-    const adder = startWorker(world, text, [{ op: 'add', rt: rt('ctr7', { ADD_SLEEP: '0.4' }) }]);
+    const adder = await startWorker(world, text, [{ op: 'add', rt: rt('ctr7', { ADD_SLEEP: '0.4' }) }]);
     await adder.ready;
     adder.go();
     await waitForLog(world, { phase: 'start', command: 'ADD' });
@@ -241,7 +241,7 @@ describe('waiting for a lock', () => {
     const world = await createWorld();
     await world.install('rec');
     const { list, text } = world.list(['rec']);
-    const holder = startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '1' }) }]);
+    const holder = await startWorker(world, text, [{ op: 'add', rt: rt('ctr1', { ADD_SLEEP: '1' }) }]);
     await holder.ready;
     holder.go();
     await waitForLog(world, { phase: 'start', command: 'ADD' });

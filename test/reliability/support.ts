@@ -4,8 +4,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,9 +15,60 @@ import { CNI, parseConfList, type CNIOptions, type NetworkConfigList } from '../
 
 /** The fake plugins of these tests. */
 export const PLUGINS = fileURLToPath(new URL('../../fixtures/plugins/reliability/', import.meta.url));
-/** The built library, which child processes import. */
-export const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+
+/** Where a private copy of the built library lives: `index` and the cache module. */
+export interface BuiltLibrary {
+  index: string;
+  cache: string;
+}
+
+let library: Promise<BuiltLibrary> | undefined;
+
+// The relative imports of the copied files that do not resolve: a copy taken mid-build lacks some.
+async function unresolvedImports(dist: string): Promise<string[]> {
+  const missing: string[] = [];
+  const files = (await readdir(dist, { recursive: true })).filter((name) => name.endsWith('.js'));
+  if (!files.includes('index.js')) return ['index.js'];
+  for (const name of files) {
+    const text = await readFile(path.join(dist, name), 'utf8');
+    for (const [, target] of text.matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+      const resolved = path.join(dist, path.dirname(name), target!);
+      if (!existsSync(resolved)) missing.push(path.relative(dist, resolved));
+    }
+  }
+  return missing;
+}
+
+async function copyLibrary(): Promise<BuiltLibrary> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cni-rel-dist-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dist = path.join(dir, 'dist');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rm(dist, { recursive: true, force: true });
+      await cp(path.join(ROOT, 'dist'), dist, { recursive: true });
+      const missing = await unresolvedImports(dist);
+      if (missing.length > 0) throw new Error(`dist/ lacks ${missing.join(', ')}`);
+      break;
+    } catch (error) {
+      if (attempt >= 20) throw new Error(`cannot copy the built library (run \`npm run build\` first): ${(error as Error).message}`);
+      await sleep(250);
+    }
+  }
+  await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return { index: path.join(dist, 'index.js'), cache: path.join(dist, 'cache', 'cache.js') };
+}
+
+/**
+ * A copy of `dist/` that child processes import, taken once per test file: a rebuild running at
+ * the same time (it empties `dist/` first) cannot pull it away under them.
+ */
+export function builtLibrary(): Promise<BuiltLibrary> {
+  library ??= copyLibrary();
+  return library;
+}
 
 /** The variable every plugin of one world gets; a process carrying it was started by that world. */
 export const TAG_VARIABLE = 'LIBCNI_RELIABILITY_TAG';
@@ -288,15 +339,15 @@ export interface Worker {
  * `zombieParent` starts it under a shell that then sleeps without ever reaping it, so that once
  * killed the worker stays a zombie.
  */
-export function startWorker(
+export async function startWorker(
   world: World,
   listText: string,
   ops: readonly WorkerOp[],
   cniOptions: Record<string, unknown> = {},
   options: { zombieParent?: boolean } = {},
-): Worker {
+): Promise<Worker> {
   const request = {
-    library: DIST,
+    library: (await builtLibrary()).index,
     cni: { path: [world.binDir], cacheDir: world.cacheDir, extraEnv: world.env(), ...cniOptions },
     list: listText,
     log: path.join(world.recDir, 'log'),

@@ -8,12 +8,21 @@
 //	 "ifName": "eth0", "args": [["K", "V"]], "capabilityArgs": {}, "cacheDir": "/tmp/c",
 //	 "cniPath": ["/usr/lib/cni"]}
 //
-// op is add, check, del, cached (the cached result), version (VERSION of pluginType),
-// validate, gc (with validAttachments), status, load (the list as the library parsed it), or
-// info (the spec versions the library itself speaks; needs no config). The config comes from configFile (.conflist,
-// or a single .conf/.json up-converted to a list) or from confDir + network, looked up the way
-// the library's own directory loader does it. The answer is {"ok": true, "result": ...} or
-// {"ok": false, "error": "...", "code": N}; code is the CNI error code when there is one.
+// op is one of:
+//
+//	add, check, del   AddNetworkList, CheckNetworkList, DelNetworkList
+//	cached            GetNetworkListCachedResult
+//	cachedConfig      GetNetworkListCachedConfig (config bytes and runtime arguments)
+//	load              the list as the library parsed it
+//	version           GetVersionInfo of pluginType (needs no config)
+//	validate          ValidateNetworkList
+//	gc, status        GCNetworkList (with validAttachments), GetStatusNetworkList
+//	info              the spec versions the library itself speaks (needs no config)
+//
+// The config comes from configFile (.conflist, or a single .conf/.json up-converted to a list) or
+// from confDir + network, looked up the way the library's own directory loader does it. The
+// answer is {"ok": true, "result": ...} or {"ok": false, "error": "...", "code": N}; code is the
+// CNI error code when there is one.
 package main
 
 import (
@@ -157,6 +166,19 @@ func run(req *request) (interface{}, error) {
 			return nil, err
 		}
 		return json.RawMessage(mustMarshal(result)), nil
+	case "cachedConfig":
+		config, cachedRt, err := cni.GetNetworkListCachedConfig(list, rt)
+		if err != nil || cachedRt == nil {
+			return nil, err
+		}
+		return map[string]interface{}{
+			"config":         string(config),
+			"containerId":    cachedRt.ContainerID,
+			"netns":          cachedRt.NetNS,
+			"ifName":         cachedRt.IfName,
+			"args":           cachedRt.Args,
+			"capabilityArgs": cachedRt.CapabilityArgs,
+		}, nil
 	case "validate":
 		return cni.ValidateNetworkList(ctx, list)
 	case "gc":
