@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = process.env.LIBCNI_DIST ?? path.join(root, 'dist');
+const dist = path.join(root, 'dist');
 
 // Names a declaration file exports as types: `export interface X`, `export type X =`, and the
 // `type X` members of `export { ... }` and `export type { ... }` lists.

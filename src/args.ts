@@ -17,11 +17,12 @@ export function normalizeCniArgs(args: CniArgs | undefined): [string, string][] 
     if (typeof key !== 'string' || typeof value !== 'string') {
       throw new InvalidArgumentError(`Expected CNI_ARGS pairs of two strings, got ${JSON.stringify(pair)}`);
     }
-    if (key === '' || /[;=]/.test(key)) {
-      throw new InvalidArgumentError(`Expected a CNI_ARGS key that is not empty and has no ; or =, got ${JSON.stringify(key)}`);
+    // NUL cannot be passed in an environment variable at all.
+    if (key === '' || /[;=\0]/.test(key)) {
+      throw new InvalidArgumentError(`Expected a CNI_ARGS key that is not empty and has no ; = or NUL, got ${JSON.stringify(key)}`);
     }
-    if (/[;=]/.test(value)) {
-      throw new InvalidArgumentError(`Expected a CNI_ARGS value for ${key} without ; or =, got ${JSON.stringify(value)}`);
+    if (/[;=\0]/.test(value)) {
+      throw new InvalidArgumentError(`Expected a CNI_ARGS value for ${key} without ; = or NUL, got ${JSON.stringify(value)}`);
     }
     return [key, value];
   });

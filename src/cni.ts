@@ -1,7 +1,13 @@
 import PQueue from 'p-queue';
 import { normalizeCniArgs, type CniArgs } from './args.js';
 import type { NetworkConfigList } from './config/conflist.js';
-import { validateContainerId, validateInterfaceName, validateNetworkName } from './config/validate.js';
+import {
+  validateCapabilityArgs,
+  validateContainerId,
+  validateInterfaceName,
+  validateNetns,
+  validateNetworkName,
+} from './config/validate.js';
 import {
   DEFAULT_CACHE_DIR,
   ensureCacheDir,
@@ -215,6 +221,8 @@ export class CNI {
     validateNetworkName(list.name);
     validateContainerId(rt.containerId);
     validateInterfaceName(rt.ifName);
+    validateNetns(rt.netns);
+    validateCapabilityArgs(rt.capabilityArgs);
     return {
       networkName: list.name,
       containerId: rt.containerId,

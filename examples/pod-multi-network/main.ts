@@ -106,7 +106,8 @@ async function inside(workdir: string, hostNs: string, report: Record<string, un
     } catch (error) {
       if (!isCniError(error)) throw error;
       report['withoutIgnoreUnknown'] = { code: error.code, plugin: error.plugin, cniCode: error.cniCode, message: error.message };
-      log(`without IgnoreUnknown=1: ${error.code} from ${error.plugin ?? '?'}: ${error.message}`);
+      const why = 'msg' in error ? String(error.msg) : error.message;
+      log(`without IgnoreUnknown=1 the ${error.plugin ?? '?'} plugin refuses the pod (${error.code}, CNI code ${String(error.cniCode)}): ${why}`);
     }
 
     cleanup.checkpoint();

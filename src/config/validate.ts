@@ -2,8 +2,16 @@ import { CniErrorCode, InvalidArgumentError } from '../errors.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
+// Callers from plain JavaScript (or JSON) can pass anything; say so rather than fail later.
+function requireString(name: string, value: unknown, cniCode: number): asserts value is string {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError(`Expected \`${name}\` to be a string, got ${value === null ? 'null' : typeof value}`, { cniCode });
+  }
+}
+
 /** Container IDs and network names: an alphanumeric, then alphanumerics, `_`, `.` or `-`. */
 export function validateContainerId(containerId: string): void {
+  requireString('containerId', containerId, CniErrorCode.INVALID_ENVIRONMENT_VARIABLES);
   if (containerId === '') {
     throw new InvalidArgumentError('missing containerID', { cniCode: CniErrorCode.UNKNOWN_CONTAINER });
   }
@@ -16,6 +24,7 @@ export function validateContainerId(containerId: string): void {
 }
 
 export function validateNetworkName(name: string): void {
+  requireString('name', name, CniErrorCode.INVALID_NETWORK_CONFIG);
   if (name === '') {
     throw new InvalidArgumentError('missing network name', { cniCode: CniErrorCode.INVALID_NETWORK_CONFIG });
   }
@@ -34,8 +43,39 @@ export function validateInterfaceName(ifName: string): void {
       cniCode: CniErrorCode.INVALID_ENVIRONMENT_VARIABLES,
     });
   };
+  requireString('ifName', ifName, CniErrorCode.INVALID_ENVIRONMENT_VARIABLES);
   if (ifName === '') bad('a non-empty interface name');
   if (Buffer.byteLength(ifName) > 15) bad('at most 15 bytes long');
   if (ifName === '.' || ifName === '..') bad('a name other than . or ..');
   if (/[/:\s\u0085\0]/u.test(ifName)) bad('free of /, : and whitespace');
+}
+
+/**
+ * The netns path goes to plugins as `CNI_NETNS` unchanged (it may be empty for DEL); only what no
+ * environment variable can carry is refused: a non-string or a NUL byte.
+ */
+export function validateNetns(netns: string | undefined): void {
+  if (netns === undefined) return;
+  requireString('netns', netns, CniErrorCode.INVALID_ENVIRONMENT_VARIABLES);
+  if (netns.includes('\0')) {
+    throw new InvalidArgumentError(`Expected \`netns\` to be a path without NUL bytes, got ${JSON.stringify(netns)}`, {
+      cniCode: CniErrorCode.INVALID_NETNS,
+    });
+  }
+}
+
+/**
+ * Capability arguments must be a plain object (or absent) whose values can be written as JSON:
+ * they go into plugins' `runtimeConfig` and into the cache.
+ */
+export function validateCapabilityArgs(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidArgumentError(`Expected \`capabilityArgs\` to be an object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  try {
+    JSON.stringify(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`Expected \`capabilityArgs\` to be JSON-serialisable: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { conflist, expectedContainerId, makeWorld } from './helpers.js';
+import { conflist, expectedContainerId, makeWorld } from './support.js';
 
 const CONFIG = '{\n  "cniVersion": "1.0.0",\n  "name": "net",\n  "plugins": [{ "type": "p1", "capabilities": { "portMappings": true } }]\n}\n';
 const RESULT = { cniVersion: '1.0.0', ips: [{ address: '10.9.8.7/24', gateway: '10.9.8.1' }] };

@@ -3,7 +3,7 @@ import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BIN, SCRIPT, cnitoolOnTerminal, makeWorld, type World } from './helpers.js';
+import { BIN, SCRIPT, cnitoolOnTerminal, makeWorld, type World } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = path.dirname(path.dirname(BIN));

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { conflist, expectedContainerId, makeWorld } from './helpers.js';
+import { conflist, expectedContainerId, makeWorld } from './support.js';
 
 describe('cnitool ls', () => {
   it('lists the networks in load order, marks the default and says why files were skipped', async () => {

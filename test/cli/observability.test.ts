@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { SCRIPT, cnitoolOnTerminal, conflist, makeWorld } from './helpers.js';
+import { SCRIPT, cnitoolOnTerminal, conflist, makeWorld } from './support.js';
 
 async function chainWorld() {
   const world = await makeWorld();

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { cnitool, conflist, makeWorld } from './helpers.js';
-
-const HELP = (await import('../../src/cli/help.js')).HELP;
+import { HELP, USAGE } from '../../src/cli/help.js';
+import { cnitool, conflist, makeWorld } from './support.js';
 
 describe('cnitool --help', () => {
   it('prints the help with examples and exit statuses on stdout, exit 0', async () => {
@@ -18,16 +16,14 @@ describe('cnitool --help', () => {
     expect(await cnitool([])).toEqual({ code: 2, signal: null, stdout: '', stderr: HELP });
   });
 
-  it('documents every command it dispatches', async () => {
-    const main = await readFile(new URL('../../src/cli/main.ts', import.meta.url), 'utf8');
-    const names = [...main.matchAll(/^ {2}([a-z]+): /gm)].map((match) => match[1]);
-    expect(names.length).toBeGreaterThan(8);
-    for (const name of names) expect(HELP).toContain(`cnitool ${name} `);
+  it('documents every command', () => {
+    expect(Object.keys(USAGE)).toHaveLength(11);
+    for (const name of Object.keys(USAGE)) expect(HELP).toContain(`cnitool ${name} `);
   });
 });
 
 describe('cnitool usage errors: one line on stderr, exit status 2', () => {
-  it.each([
+  it.concurrent.for([
     [['frobnicate'], 'cnitool: unknown command "frobnicate" (see cnitool --help)\n'],
     [['cache'], 'cnitool: unknown cache command ""; usage: cnitool cache ls [<container-id>] | cnitool cache show <network> <netns-path>  (or: cnitool cache show <network> --container-id ID) (see cnitool --help)\n'],
     [['add', 'net1'], 'cnitool: missing arguments; usage: cnitool add <network> <netns-path> (see cnitool --help)\n'],
@@ -41,7 +37,7 @@ describe('cnitool usage errors: one line on stderr, exit status 2', () => {
     [['ls', '--timeout', 'soon'], 'cnitool: Expected --timeout to be a positive whole number of milliseconds, got "soon" (see cnitool --help)\n'],
     [['ls', '--timeout', '0'], 'cnitool: Expected --timeout to be a positive whole number of milliseconds, got "0" (see cnitool --help)\n'],
     [['ls', '--cache-dir='], 'cnitool: Expected --cache-dir to be a non-empty value, got "" (see cnitool --help)\n'],
-  ])('%j', async (args, stderr) => {
+  ] as const)('%j', async ([args, stderr], { expect }) => {
     expect(await cnitool(args)).toEqual({ code: 2, signal: null, stdout: '', stderr });
   });
 

@@ -114,6 +114,13 @@ describe('CNI.checkNetworkList', () => {
     expect(calls(await env.invocations())).toEqual(['ADD q1']);
   });
 
+  it('rejects a bad network name with cniCode 7 before running anything', async () => {
+    const env = await createFakeEnv();
+    const { list } = await installChain(env, ['q1'], { name: '.hidden' });
+    await expect(env.cni().checkNetworkList(list, RT)).rejects.toMatchObject({ code: 'ERR_CNI_INVALID_ARG', cniCode: 7 });
+    expect(await env.invocations()).toEqual([]);
+  });
+
   it.each([
     ['an empty container ID', { containerId: '' }, 3],
     ['an ifName with a space', { ifName: 'eth 0' }, 4],

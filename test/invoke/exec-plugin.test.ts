@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultExecutor, type ExecRequest } from '../../src/index.js';
@@ -67,9 +66,7 @@ describe('defaultExecutor.exec', () => {
 
   it('kills with SIGKILL after the grace period when SIGTERM is ignored', async () => {
     const env = await createFakeEnv();
-    const script = path.join(env.binDir, 'stubborn');
-    await writeFile(script, `#!/bin/sh\ntrap '' TERM\necho $$ > "$FAKE_DIR/hang.pid"\nwhile :; do sleep 1; done\n`, { mode: 0o755 });
-    const outcome = await defaultExecutor.exec({ ...request('recorder', env.recordDir), file: script, timeout: 1_000, killGrace: 300 });
+    const outcome = await defaultExecutor.exec(request('ignore-term', env.recordDir, { timeout: 1_000, killGrace: 300 }));
     expect(outcome).toMatchObject({ timedOut: true, signal: 'SIGKILL' });
     const [pid] = await readPids(path.join(env.recordDir, 'hang.pid'));
     expect(await waitForExit(pid!)).toBe(true);

@@ -129,7 +129,7 @@ describe('cache writes killed at random points', () => {
         runs++;
         const writer = await spare;
         spare = startWriter(cacheModule, world.cacheDir, specs[lane]!);
-        const outcome = await writer.run(next, TOTAL_WRITES - attempts, Math.random() * 30);
+        const outcome = await writer.run(next, Math.max(1, TOTAL_WRITES - attempts), Math.random() * 30);
         attempts += outcome.attempts;
         next += outcome.attempts;
         if (outcome.killed) kills++;

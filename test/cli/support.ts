@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,13 +97,14 @@ export async function makeWorld(): Promise<World> {
   const [binDir, confDir, cacheDir, fakeDir] = ['bin', 'net.d', 'cache', 'fake'].map((name) => path.join(root, name)) as [string, string, string, string];
   await Promise.all([binDir, confDir, fakeDir].map((dir) => mkdir(dir)));
   onTestFinished(async () => {
-    // A plugin left hanging (by a failed test) is ours: its PID file names it.
-    for (const name of ['slow.pid', 'hang.pid']) {
+    // A plugin still hanging (after a failed test) was started here: its PID file names it.
+    for (const name of (await readdir(fakeDir)).filter((file) => file.endsWith('.pid'))) {
       const pid = Number(await readFile(path.join(fakeDir, name), 'utf8').catch(() => ''));
-      if (pid > 0) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {}
+      if (!(pid > 0)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone, as it should be.
       }
     }
     await rm(root, { recursive: true, force: true });
