@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { CNI, defaultExecutor, parseConfList, type CNIOptions } from '../src/index.js';
+import { execaExecutor } from '../src/invoke/exec-plugin.js';
 import { bareSpawn, recording } from './lib/bare.js';
 import { judge, type Row } from './lib/report.js';
 import { interleave, summarize, timeEach } from './lib/stats.js';
@@ -31,6 +32,7 @@ export async function benchInvoke(workspace: Workspace, options: BenchOptions): 
   const samples = await interleave(rounds, [
     { name: 'spawn-version', batch: () => timeEach(count, () => bareSpawn(versionRequest)) },
     { name: 'exec', batch: () => timeEach(count, () => defaultExecutor.exec(versionRequest)) },
+    { name: 'execa', batch: () => timeEach(count, () => execaExecutor.exec(versionRequest)) },
     { name: 'version', batch: () => timeEach(count, () => cni.getVersionInfo(FAKE_TYPES[0])) },
     { name: 'spawn-add', batch: () => timeEach(count, () => bareSpawn(addRequest)) },
     { name: 'add', batch: () => timeEach(count, () => cni.addNetworkList(list, RT)) },
@@ -47,6 +49,7 @@ export async function benchInvoke(workspace: Workspace, options: BenchOptions): 
   };
   const rows = [
     row('exec', 'spawn-version', 'executor: defaultExecutor.exec', 'spawn, same stdin+env', 1.15),
+    row('execa', 'spawn-version', 'executor: execaExecutor (the previous default)', 'spawn, same stdin+env', undefined),
     row('version', 'spawn-version', 'library: getVersionInfo (lookup+exec+decode)', 'spawn, same stdin+env', 1.15),
     row('add', 'spawn-add', 'library: ADD 1-plugin list (+locks, durable cache)', 'spawn, same stdin+env', undefined, 'includes two lock files and an fsynced cache write'),
   ];

@@ -21,7 +21,7 @@ const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.leng
 const options: BenchOptions = {
   quick: args.includes('--quick'),
   only: new Set(only ? only.split(',') : ['1', '2', '3', '4', '5', '6']),
-  fastOptions: undefined,
+  fastOptions: { lockFiles: false, cacheSync: false },
 };
 
 const rows: Row[] = [];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
 import { normalizeCniArgs, type CniArgs } from './args.js';
 import type { NetworkConfigList } from './config/conflist.js';
@@ -26,6 +27,7 @@ import {
   MultipleErrors,
   TimeoutError,
   VersionError,
+  LockTimeoutError,
   isCniError,
 } from './errors.js';
 import { defaultExecutor, type PluginExecutor } from './invoke/exec-plugin.js';
@@ -102,6 +104,17 @@ export interface CNIOptions extends EnvOptions {
   executor?: PluginExecutor | undefined;
   /** Receives each plugin's stderr, successful run or not. */
   onStderr?: ChainContext['onStderr'];
+  /**
+   * Take the lock files under `<cacheDir>/locks` that keep ADD, CHECK, DEL and GC of other
+   * processes off the same attachment and network. Turn off only when this process is the only
+   * one that uses `cacheDir`: the same rules then hold inside this process only. @default true
+   */
+  lockFiles?: boolean | undefined;
+  /**
+   * fsync each cache file and its directory, so that a cached ADD result survives a power loss.
+   * Off, writes are still atomic (a temp file renamed into place). @default true
+   */
+  cacheSync?: boolean | undefined;
 }
 
 const DEFAULTS = {
@@ -111,6 +124,46 @@ const DEFAULTS = {
   concurrency: 16,
   cleanupTimeout: 60_000,
 };
+
+// What `lockFiles: false` uses instead of AttachmentLocks: the same rules (GC of a network waits
+// for its attachment operations and holds new ones off) kept in memory, for one process. Operations
+// on one attachment are already serialised by the KeyedLock.
+class InProcessLocks {
+  readonly #active = new Map<string, number>();
+  readonly #collecting = new Set<string>();
+
+  async #waitWhile(busy: () => boolean, signal: AbortSignal | undefined, what: string): Promise<void> {
+    for (let delay = 1; busy(); delay = Math.min(delay * 2, 50)) {
+      if (signal?.aborted) throw new LockTimeoutError(`gave up waiting for ${what}`, { cause: signal.reason });
+      await sleep(delay, undefined, { signal }).catch(() => {});
+    }
+  }
+
+  async attachment(key: AttachmentKey, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
+    const network = key.networkName;
+    await this.#waitWhile(() => this.#collecting.has(network), signal, `GC of network ${network}`);
+    this.#active.set(network, (this.#active.get(network) ?? 0) + 1);
+    return {
+      release: async () => {
+        const left = this.#active.get(network)! - 1;
+        if (left === 0) this.#active.delete(network);
+        else this.#active.set(network, left);
+      },
+    };
+  }
+
+  async network(network: string, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
+    this.#collecting.add(network);
+    const release = async () => void this.#collecting.delete(network);
+    try {
+      await this.#waitWhile(() => this.#active.has(network), signal, `operations on network ${network}`);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    return { release };
+  }
+}
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -139,7 +192,7 @@ export class CNI {
   readonly #options: CNIOptions;
   readonly #queue: PQueue;
   readonly #locks = new KeyedLock();
-  readonly #files: AttachmentLocks;
+  readonly #files: AttachmentLocks | InProcessLocks;
   readonly #versions = new Map<string, Promise<VersionInfo>>();
 
   constructor(options: CNIOptions = {}) {
@@ -150,7 +203,7 @@ export class CNI {
     positive('maxOutputBytes', options.maxOutputBytes, 1);
     this.cleanupTimeout = positive('cleanupTimeout', options.cleanupTimeout, DEFAULTS.cleanupTimeout);
     this.#options = options;
-    this.#files = new AttachmentLocks(this.cacheDir);
+    this.#files = options.lockFiles === false ? new InProcessLocks() : new AttachmentLocks(this.cacheDir);
     this.#queue = new PQueue({ concurrency: positive('concurrency', options.concurrency, DEFAULTS.concurrency) });
   }
 
@@ -253,13 +306,17 @@ export class CNI {
       let result: Result;
       try {
         result = await addChain(context, list, files, attachment);
-        await writeCacheEntry(this.cacheDir, {
-          kind: 'cniCacheV1',
-          ...attachment,
-          cniArgs: attachment.args,
-          config: list.bytes,
-          result,
-        });
+        await writeCacheEntry(
+          this.cacheDir,
+          {
+            kind: 'cniCacheV1',
+            ...attachment,
+            cniArgs: attachment.args,
+            config: list.bytes,
+            result,
+          },
+          { sync: this.#options.cacheSync },
+        );
       } catch (error) {
         await this.#rollback(list, attachment, error);
         throw error;

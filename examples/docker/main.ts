@@ -10,7 +10,7 @@
 // --host-netns it creates a throwaway namespace that stands in for the host: the plugins run in
 // it, so the bridge, the veth and the iptables rules never reach this machine's own network.
 import { openSync, closeSync, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,12 +50,15 @@ async function startDockerd(workdir: string, cleanup: Cleanup): Promise<string> 
   // Directories dockerd and its containerd create outside --data-root/--exec-root; removed at the
   // end when they did not exist before and are empty again.
   const outside = ['/run/docker/plugins', '/run/docker', '/run/containerd/s', '/run/containerd'].filter((entry) => !existsSync(entry));
+  // Containers' cgroups go under a parent of our own, removed (when empty) after dockerd stops.
+  const cgroupParent = `libcni-docker-${process.pid}`;
   const logFd = openSync(path.join(dir, 'dockerd.log'), 'a');
   // prettier-ignore
   const pid = await startDaemon('dockerd', [
     '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
     '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'),
     '--host', `unix://${socket}`, '--pidfile', path.join(dir, 'docker.pid'), '--config-file', configFile,
+    '--cgroup-parent', cgroupParent,
   ], logFd);
   closeSync(logFd);
   cleanup.add('stop dockerd', async () => {
@@ -65,6 +68,7 @@ async function startDockerd(workdir: string, cleanup: Cleanup): Promise<string> 
     // dockerd stops its containerd itself; only when dockerd had to be killed may it remain.
     if (containerd && alive(containerd)) await stopPid(containerd, 5_000);
     for (const entry of outside) await rmdir(entry).catch(() => undefined); // only when empty
+    await removeCgroups(cgroupParent);
   });
   const host = `unix://${socket}`;
   await waitFor('dockerd to answer', async () => {
@@ -73,6 +77,14 @@ async function startDockerd(workdir: string, cleanup: Cleanup): Promise<string> 
   }, 60_000, 200);
   log(`started dockerd (pid ${pid}) on ${host}: no bridge, no iptables, no forwarding`);
   return host;
+}
+
+/** Removes the (empty) cgroup directories named `name` in every hierarchy. */
+async function removeCgroups(name: string): Promise<void> {
+  const root = '/sys/fs/cgroup';
+  for (const dir of [root, ...(await readdir(root).catch(() => [] as string[])).map((entry) => path.join(root, entry))]) {
+    await rmdir(path.join(dir, name)).catch(() => undefined);
+  }
 }
 
 async function writeNetworkConfigs(confDir: string, ipamDir: string): Promise<void> {
@@ -184,9 +196,9 @@ async function story(cleanup: Cleanup): Promise<void> {
   cleanup.add('detach the networks', async () => {
     if (!detached) await cniStep(hostNs, { ...request, op: 'detach' });
   });
-  let attachedAt = Date.now();
+  let stepStarted = Date.now();
   const reply = await cniStep(hostNs, { ...request, op: 'attach' });
-  report['attachMs'] = Date.now() - attachedAt;
+  report['attachMs'] = Date.now() - stepStarted;
   const eth0 = reply.results?.find((entry) => entry.ifName === 'eth0')?.result.ips?.[0];
   if (!eth0) throw new Error('the bridge network returned no address');
   const address = eth0.address.split('/')[0]!;
@@ -213,10 +225,10 @@ async function story(cleanup: Cleanup): Promise<void> {
   log(`from ${hostNs}: http://${eth0.gateway}:${HOST_PORT}/ (portmap DNAT) -> ${String(report['published'])}`);
   cleanup.checkpoint();
 
-  attachedAt = Date.now();
+  stepStarted = Date.now();
   await cniStep(hostNs, { ...request, op: 'detach' });
   detached = true;
-  report['detachMs'] = Date.now() - attachedAt;
+  report['detachMs'] = Date.now() - stepStarted;
   report['insideAfterDetach'] = await docker('exec', containerId, 'ip', '-o', 'link');
   const left = await leftovers({ hostNs, keepLinks: [BRIDGE], ipamDir, cacheDir });
   report['leftovers'] = left;

@@ -151,8 +151,12 @@ export class Cleanup {
     return this.#running;
   }
 
-  /** Turns SIGINT, SIGTERM and SIGHUP into a stop at the next checkpoint. */
+  /**
+   * Turns SIGINT, SIGTERM and SIGHUP into a stop at the next checkpoint. Output to a closed pipe
+   * (`| head`) is dropped instead of crashing the run before it cleaned up.
+   */
   onSignals(): void {
+    process.stdout.on('error', () => undefined);
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       process.on(signal, () => {
         if (this.#interrupted === undefined) console.error(`\ninterrupted (${signal}): stopping after the current step, then cleaning up`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CacheError } from '../errors.js';
 import { publish } from '../diagnostics.js';
@@ -145,26 +145,44 @@ export async function ensureCacheDir(cacheDir: string): Promise<string> {
   return dir;
 }
 
+/** How `writeCacheEntry` writes. */
+export interface WriteCacheOptions {
+  /**
+   * fsync the file and the directory, so that the entry survives a power loss or kernel crash.
+   * Without it the write is still atomic for readers and against a crash of this process.
+   * @default true
+   */
+  sync?: boolean | undefined;
+}
+
 /**
  * Writes an entry atomically: a temporary file in the same directory (mode 0600), fsync, rename
  * over the old file, fsync of the directory. A crash leaves either the old or the new file.
  *
  * @throws {CacheError} `ERR_CNI_CACHE`
  */
-export async function writeCacheEntry(cacheDir: string, entry: CacheEntry): Promise<string> {
+export async function writeCacheEntry(cacheDir: string, entry: CacheEntry, options: WriteCacheOptions = {}): Promise<string> {
   const file = cacheFilePath(cacheDir, entry);
-  const dir = await ensureCacheDir(cacheDir);
+  const dir = path.join(cacheDir, 'results');
+  const sync = options.sync ?? true;
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // The directory almost always exists: try first, create it (or report why not) only on failure.
+  const create = () => open(temp, 'wx', 0o600);
+  const handle = await create().catch(async () => {
+    await ensureCacheDir(cacheDir);
+    return create().catch((error: unknown) => {
+      throw new CacheError(`cannot write cache file ${file}: ${(error as Error).message}`, { file, cause: error });
+    });
+  });
   try {
-    const handle = await open(temp, 'wx', 0o600);
     try {
       await handle.writeFile(encodeCacheEntry(entry));
-      await handle.sync();
+      if (sync) await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(temp, file);
-    await syncDir(dir);
+    if (sync) await syncDir(dir);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => {});
     throw new CacheError(`cannot write cache file ${file}: ${(error as Error).message}`, { file, cause: error });
@@ -177,7 +195,10 @@ export async function writeCacheEntry(cacheDir: string, entry: CacheEntry): Prom
 export async function removeCacheEntry(cacheDir: string, key: AttachmentKey): Promise<void> {
   const file = cacheFilePath(cacheDir, key);
   try {
-    await rm(file, { force: true });
+    // unlink, not rm: one system call instead of lstat + unlink; a missing file is fine.
+    await unlink(file).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    });
   } catch (error) {
     throw new CacheError(`cannot remove cache file ${file}: ${(error as Error).message}`, { file, cause: error });
   }

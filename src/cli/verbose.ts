@@ -33,6 +33,9 @@ function human(name: ChannelName, message: Message): string {
       return `cnitool: cached result in ${text(message['file'])}`;
     case 'cni:cache:remove':
       return `cnitool: removed cache file ${text(message['file'])}`;
+    default:
+      // A channel added to the library later: its name and message, as the JSON form shows it.
+      return `cnitool: ${JSON.stringify(json(name, message))}`;
   }
 }
 

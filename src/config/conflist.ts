@@ -37,10 +37,16 @@ export interface ParseOptions {
   file?: string | undefined;
 }
 
-const decoder = new TextDecoder();
+// Strict: invalid UTF-8 is an error (not silently replaced), and a BOM is kept so it can be named.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function toText(bytes: Uint8Array | string): string {
-  return typeof bytes === 'string' ? bytes : decoder.decode(bytes);
+function toText(bytes: Uint8Array | string, options: ParseOptions): string {
+  if (typeof bytes === 'string') return bytes;
+  try {
+    return decoder.decode(bytes);
+  } catch (error) {
+    fail('config is not valid UTF-8', options, { cause: error, cniCode: 6 });
+  }
 }
 
 function toBytes(bytes: Uint8Array | string): Uint8Array {
@@ -55,7 +61,30 @@ function fail(message: string, options: ParseOptions, extra: Partial<Constructor
   throw new ConfigError(`${where(options)}${message}`, { file: options.file, ...extra });
 }
 
-function parseObject(text: string, options: ParseOptions): Record<string, unknown> {
+// The Go library's JSON decoder refuses nesting deeper than this; so do we, with a clear message.
+const MAX_NESTING = 10_000;
+
+/** How deeply arrays and objects nest in JSON text (brackets inside strings do not count). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (char === '{' || char === '[') {
+      deepest = Math.max(deepest, ++depth);
+    } else if (char === '}' || char === ']') {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+function parseObject(text: string, options: ParseOptions, at = ''): Record<string, unknown> {
+  const suffix = at ? ` at ${at}` : '';
+  if (text.startsWith('\uFEFF')) fail('config starts with a byte order mark (BOM), which JSON does not allow; save it as UTF-8 without BOM', options, { cniCode: 6 });
+  if (text.trim() === '') fail('config is empty', options, { cniCode: 6 });
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -63,9 +92,20 @@ function parseObject(text: string, options: ParseOptions): Record<string, unknow
     fail(`invalid JSON: ${(error as Error).message}`, options, { cause: error, cniCode: 6 });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`expected a JSON object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, options);
+    fail(`expected a JSON object${suffix}, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, options);
   }
+  if (nestingDepth(text) > MAX_NESTING) fail(`config nests arrays and objects more than ${MAX_NESTING} levels deep`, options, { cniCode: 6 });
   return value as Record<string, unknown>;
+}
+
+// The list's own version must at least be well-formed; an unknown but valid one is refused later.
+function checkVersion(cniVersion: string | undefined, options: ParseOptions): void {
+  if (cniVersion === undefined || cniVersion === '') return;
+  try {
+    parseVersion(cniVersion);
+  } catch (error) {
+    fail(`invalid cniVersion ${JSON.stringify(cniVersion)}: expected up to three dot-separated integers`, options, { cause: error });
+  }
 }
 
 function check<T extends z.ZodType>(schema: T, value: unknown, options: ParseOptions, prefix = ''): z.output<T> {
@@ -103,7 +143,7 @@ function chooseVersion(cniVersion: string | undefined, cniVersions: readonly str
 /** Parses one plugin object given as raw text. */
 export function parsePluginConf(bytes: string, options: ParseOptions & { index?: number } = {}): PluginConfig {
   const prefix = options.index === undefined ? '' : `plugins.${options.index}`;
-  const object = parseObject(bytes, options);
+  const object = parseObject(bytes, options, prefix);
   const conf = check(PluginConfSchema, object, options, prefix);
   checkPluginType(conf.type, options, prefix);
   const capabilities = Object.entries(conf.capabilities ?? {})
@@ -115,7 +155,7 @@ export function parsePluginConf(bytes: string, options: ParseOptions & { index?:
 // A type must be one file name: no path escape out of the CNI path (also checked again at lookup).
 function checkPluginType(type: string, options: ParseOptions, prefix: string): void {
   if (type === '.' || type === '..' || /[/\\\0]/.test(type)) {
-    fail(`invalid plugin type "${type}"${prefix ? ` at ${prefix}` : ''}: must be a file name without / or \\`, options);
+    fail(`invalid plugin type ${JSON.stringify(type)}${prefix ? ` at ${prefix}` : ''}: must be a file name without / or \\`, options);
   }
 }
 
@@ -126,12 +166,13 @@ function checkPluginType(type: string, options: ParseOptions, prefix: string): v
  * @throws {ConfigError} `ERR_CNI_CONFIG` when the bytes are not a valid network configuration.
  */
 export function parseConfList(bytes: Uint8Array | string, options: ParseOptions & { allowNoPlugins?: boolean } = {}): NetworkConfigList {
-  const text = toText(bytes);
+  const text = toText(bytes, options);
   const object = parseObject(text, options);
   if (!('plugins' in object) && typeof object['type'] === 'string' && object['type'] !== '') {
     return parseConf(bytes, options);
   }
   const list = check(NetConfListSchema, object, options);
+  checkVersion(list.cniVersion, options);
   const loadOnlyInlinedPlugins = list.loadOnlyInlinedPlugins ?? false;
   let plugins: PluginConfig[] = [];
   if (list.plugins === undefined) {
@@ -163,10 +204,11 @@ export function parseConfList(bytes: Uint8Array | string, options: ParseOptions 
  * @throws {ConfigError} `ERR_CNI_CONFIG` when the bytes are not a valid network configuration.
  */
 export function parseConf(bytes: Uint8Array | string, options: ParseOptions = {}): NetworkConfigList {
-  const text = toText(bytes);
+  const text = toText(bytes, options);
   const object = parseObject(text, options);
   if ('plugins' in object) return parseConfList(bytes, options);
   const conf = check(NetConfSchema, object, options);
+  checkVersion(conf.cniVersion, options);
   const plugin = parsePluginConf(text, options);
   return {
     name: conf.name,

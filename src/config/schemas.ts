@@ -2,12 +2,17 @@ import { z } from 'zod';
 
 // A flag the Go library accepts as a JSON boolean or as the string "true"/"false" in any case.
 const flag = z
-  .union([z.boolean(), z.string().regex(/^(true|false)$/i, 'expected true or false')])
+  .union([z.boolean(), z.string().regex(/^(true|false)$/i, 'expected true or false')], { error: 'expected true or false' })
   .transform((value) => (typeof value === 'boolean' ? value : value.toLowerCase() === 'true'));
+
+// A required string field: "missing" when absent, "expected a string" when of another type.
+function requiredString(missing: string, field: string) {
+  return z.string({ error: (issue) => (issue.input === undefined ? missing : `expected '${field}' to be a string`) }).min(1, missing);
+}
 
 /** A plugin configuration object inside a network configuration list. Unknown keys are kept. */
 export const PluginConfSchema = z.looseObject({
-  type: z.string({ error: "missing 'type'" }).min(1, "missing 'type'"),
+  type: requiredString("missing 'type'", 'type'),
   name: z.string().optional(),
   cniVersion: z.string().optional(),
   capabilities: z.record(z.string(), z.boolean()).optional(),
@@ -24,7 +29,7 @@ export const PluginConfSchema = z.looseObject({
 
 /** The top level of a `.conflist` file. `plugins` is checked element by element elsewhere. */
 export const NetConfListSchema = z.looseObject({
-  name: z.string({ error: 'no name' }).min(1, 'no name'),
+  name: requiredString('no name', 'name'),
   cniVersion: z.string().optional(),
   cniVersions: z.array(z.string()).optional(),
   disableCheck: flag.optional(),
@@ -35,7 +40,7 @@ export const NetConfListSchema = z.looseObject({
 
 /** A single-plugin `.conf` / `.json` file: a plugin object that also names the network. */
 export const NetConfSchema = PluginConfSchema.extend({
-  name: z.string({ error: 'no name' }).min(1, 'no name'),
+  name: requiredString('no name', 'name'),
   disableCheck: flag.optional(),
   disableGC: flag.optional(),
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import {
   AbortError,
   PluginExecError,
@@ -34,6 +35,11 @@ function parseJson(stdout: string): { value: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+// ENOENT for a file that exists means its interpreter (the #! line) or loader is missing.
+function spawnNote(error: Error, file: string): string {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(file) ? ' (the file exists: is its #! interpreter missing?)' : '';
 }
 
 function execError(message: string, context: ErrorContext, outcome: ExecOutcome, file: string, cause?: unknown): PluginExecError {
@@ -76,7 +82,8 @@ export function decodeOutcome(
     });
   }
   if (outcome.spawnError) {
-    throw execError(`could not be started: ${outcome.spawnError.message}`, where, outcome, file, outcome.spawnError);
+    const note = spawnNote(outcome.spawnError, file);
+    throw execError(`could not be started: ${outcome.spawnError.message}${note}`, where, outcome, file, outcome.spawnError);
   }
   if (outcome.outputTooLarge) {
     throw execError('printed more output than allowed and was killed', where, outcome, file);

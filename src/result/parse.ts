@@ -31,5 +31,12 @@ export function parseResult(value: unknown, defaultVersion: string): Result {
     const at = issue.path.length ? ` at ${issue.path.join('.')}` : '';
     throw new ResultError(`invalid ${version} result: ${issue.message}${at}`, { cause: parsed.error });
   }
+  // A result travels on as JSON (the next plugin's prevResult, the cache): one that cannot be
+  // written back, e.g. nested too deeply for JSON.stringify, is refused here with our error.
+  try {
+    JSON.stringify(parsed.data);
+  } catch (error) {
+    throw new ResultError(`invalid ${version} result: cannot be written as JSON (${(error as Error).message})`, { cause: error });
+  }
   return parsed.data as Result;
 }

@@ -100,7 +100,9 @@ export async function makeWorld(): Promise<World> {
     // A plugin still hanging (after a failed test) was started here: its PID file names it.
     for (const name of (await readdir(fakeDir)).filter((file) => file.endsWith('.pid'))) {
       const pid = Number(await readFile(path.join(fakeDir, name), 'utf8').catch(() => ''));
-      if (!(pid > 0)) continue;
+      // Only while that PID is still the fixture's `sleep 30`, not a process that reused the number.
+      const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (!(pid > 0) || command !== 'sleep\u000030\u0000') continue;
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

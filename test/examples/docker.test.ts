@@ -2,7 +2,7 @@
 // no forwarding or masquerading changes, its own socket, data and exec directories, stopped by PID
 // at the end. The example attaches a --network=none container with libcni (loopback, bridge,
 // host-local, portmap), checks it from inside and outside, detaches it and removes it.
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,6 +20,15 @@ let containerdPid: number | undefined;
 // Directories dockerd and its containerd create outside their own; removed again if new and empty.
 const OUTSIDE = ['/run/docker/plugins', '/run/docker', '/run/containerd/s', '/run/containerd'];
 let createdOutside: string[] = [];
+// The containers' cgroups go under a parent of this test's own, removed again at the end.
+const CGROUP_PARENT = `libcni-test-docker-${process.pid}`;
+
+/** The cgroup directories named `name`, in every hierarchy. */
+function cgroupDirs(name: string): string[] {
+  const root = '/sys/fs/cgroup';
+  const hierarchies = existsSync(root) ? readdirSync(root).map((entry) => path.join(root, entry)) : [];
+  return [root, ...hierarchies].map((dir) => path.join(dir, name)).filter((dir) => existsSync(dir));
+}
 
 const docker = (...args: string[]) => sh('docker', ['-H', host, ...args], { timeoutMs: 60_000 });
 
@@ -39,6 +48,7 @@ beforeAll(async () => {
     '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
     '--data-root', path.join(dockerDir, 'data'), '--exec-root', path.join(dockerDir, 'exec'),
     '--host', host, '--pidfile', path.join(dockerDir, 'docker.pid'), '--config-file', path.join(dockerDir, 'daemon.json'),
+    '--cgroup-parent', CGROUP_PARENT,
   ], { stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   dockerdPid = await new Promise<number>((resolve, reject) => {
@@ -69,7 +79,9 @@ afterAll(async () => {
     if (containerdPid !== undefined && alive(containerdPid)) await stopPid(containerdPid, 5_000);
   }
   for (const entry of createdOutside) await rmdir(entry).catch(() => undefined); // only when empty
+  for (const dir of cgroupDirs(CGROUP_PARENT)) await rmdir(dir).catch(() => undefined);
   await lab?.dispose();
+  expect(cgroupDirs(CGROUP_PARENT)).toEqual([]);
   expect(dockerdPid === undefined || !alive(dockerdPid)).toBe(true);
   expect(containerdPid === undefined || !alive(containerdPid)).toBe(true);
 }, 60_000);

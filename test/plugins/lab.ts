@@ -381,9 +381,3 @@ export class Lab {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-/** The namespaces whose names start with `prefix`. */
-export async function namespacesWithPrefix(prefix: string): Promise<string[]> {
-  const names = await readdir(NETNS_DIR).catch(() => [] as string[]);
-  return names.filter((name) => name.startsWith(prefix));
-}
