@@ -226,7 +226,7 @@ export class CNI {
   // errors. With a key, the operation holds that attachment's lock (in this process and in the
   // lock file); `network` holds a network's GC lock instead.
   async #run<T>(
-    lock: { attachment: AttachmentKey } | { network: string } | undefined,
+    lock: { attachment: AttachmentKey; bestEffort?: boolean } | { network: string } | undefined,
     options: CallOptions,
     operation: (context: ChainContext) => Promise<T>,
   ): Promise<T> {
@@ -245,6 +245,9 @@ export class CNI {
         }
         throw timedOut;
       }
+      if (options.signal?.aborted && isCniError(error) && error.code === 'ERR_CNI_LOCK_TIMEOUT') {
+        throw new AbortError(`operation aborted while ${error.message}`, { cause: options.signal.reason });
+      }
       if (!isCniError(error) && signal?.aborted) throw new AbortError('operation aborted', { cause: signal.reason });
       throw error;
     };
@@ -256,11 +259,17 @@ export class CNI {
       return await this.#locks.run(
         key,
         async () => {
-          const held = 'attachment' in lock ? await this.#files.attachment(lock.attachment, signal) : await this.#files.network(lock.network, signal);
+          let held: { release(): Promise<void> } | undefined;
+          try {
+            held = 'attachment' in lock ? await this.#files.attachment(lock.attachment, signal) : await this.#files.network(lock.network, signal);
+          } catch (error) {
+            // DEL is best effort: a cache directory that cannot hold lock files does not stop it.
+            if (!('attachment' in lock && lock.bestEffort && isCniError(error) && error.code === 'ERR_CNI_CACHE')) throw error;
+          }
           try {
             return await task();
           } finally {
-            await held.release();
+            await held?.release();
           }
         },
         signal,
@@ -303,6 +312,14 @@ export class CNI {
     return this.#run({ attachment }, options, async (context) => {
       const files = await findPlugins(list, this.path);
       await ensureCacheDir(this.cacheDir);
+      const existing = await readCacheEntry(this.cacheDir, attachment);
+      if (existing.state === 'foreign') {
+        const other = existing.entry;
+        throw new CacheError(
+          `cannot ADD network "${list.name}" for container ${attachment.containerId} on ${attachment.ifName}: its cache file ${existing.file} belongs to network "${other.networkName}", container ${other.containerId}, interface ${other.ifName} (the names join to the same file name)`,
+          { file: existing.file, network: list.name, command: 'ADD' },
+        );
+      }
       let result: Result;
       try {
         result = await addChain(context, list, files, attachment);
@@ -382,7 +399,13 @@ export class CNI {
       const files = await findPlugins(list, this.path);
       const { read, result, error } = await this.#cached(list, attachment);
       if (!result) {
-        const why = error ? `cannot be read: ${error.message}` : read.state === 'corrupt' ? `is corrupt: ${read.reason}` : 'does not exist';
+        const why = error
+          ? `cannot be read: ${error.message}`
+          : read.state === 'corrupt'
+            ? `is corrupt: ${read.reason}`
+            : read.state === 'foreign'
+              ? `file belongs to network "${read.entry.networkName}", container ${read.entry.containerId}`
+              : 'does not exist';
         throw new CacheError(`cannot CHECK network "${list.name}" for container ${attachment.containerId}: the cached ADD result ${why}`, {
           file: read.file,
           network: list.name,
@@ -404,14 +427,15 @@ export class CNI {
    */
   async delNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<void> {
     const attachment = this.#attachment(list, rt);
-    await this.#run({ attachment }, options, (context) => this.#delete(context, list, attachment));
+    await this.#run({ attachment, bestEffort: true }, options, (context) => this.#delete(context, list, attachment));
   }
 
   async #delete(context: ChainContext, list: NetworkConfigList, attachment: Attachment & AttachmentKey): Promise<void> {
     const { read, result } = await this.#cached(list, attachment);
     const prevResult = versionAtLeast(effectiveVersion(list.cniVersion), '0.4.0') ? result : undefined;
     await delChain(context, list, this.#replay(attachment, read), prevResult);
-    await removeCacheEntry(this.cacheDir, attachment);
+    // Another attachment's file under the same name is left alone.
+    if (read.state !== 'foreign') await removeCacheEntry(this.cacheDir, attachment);
   }
 
   /**
@@ -428,7 +452,7 @@ export class CNI {
     const attachment = this.#attachment(list, rt);
     return this.#run(undefined, options, async () => {
       const read = await readCacheEntry(this.cacheDir, attachment);
-      if (read.state === 'missing' || read.state === 'legacy') return undefined;
+      if (read.state === 'missing' || read.state === 'legacy' || read.state === 'foreign') return undefined;
       if (read.state === 'corrupt') throw new CacheError(`cache file ${read.file} is corrupt: ${read.reason}`, { file: read.file, network: list.name });
       const { entry } = read;
       return {

@@ -35,7 +35,12 @@ export type CacheRead =
   | { state: 'corrupt'; file: string; reason: string }
   | { state: 'ok'; file: string; entry: CacheEntry }
   /** A file from before the cache format: the whole file is a bare result. */
-  | { state: 'legacy'; file: string; result: unknown };
+  | { state: 'legacy'; file: string; result: unknown }
+  /**
+   * A valid entry of another attachment whose names join to the same file name (network `a-b`
+   * with container `c` and network `a` with container `b-c` both give `a-b-c-<ifName>`).
+   */
+  | { state: 'foreign'; file: string; entry: CacheEntry };
 
 /** `<cacheDir>/results/<network>-<containerId>-<ifName>`, the Go library's layout. */
 export function cacheFilePath(cacheDir: string, key: AttachmentKey): string {
@@ -122,7 +127,13 @@ export async function readCacheEntry(cacheDir: string, key: AttachmentKey): Prom
     if (code === 'ENOENT' || code === 'ENOTDIR') return { state: 'missing', file };
     return { state: 'corrupt', file, reason: `unreadable: ${(error as Error).message}` };
   }
-  return decodeCacheEntry(text, file);
+  const read = decodeCacheEntry(text, file);
+  if (read.state !== 'ok') return read;
+  const { entry } = read;
+  if (entry.networkName !== key.networkName || entry.containerId !== key.containerId || entry.ifName !== key.ifName) {
+    return { state: 'foreign', file, entry };
+  }
+  return read;
 }
 
 async function syncDir(dir: string): Promise<void> {
