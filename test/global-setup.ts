@@ -26,7 +26,7 @@ had_policy=0; [ -e "$policy" ] && had_policy=1
 [ "$had_policy" = 1 ] || { printf '#!/bin/sh\\nexit 101\\n' > "$policy"; chmod +x "$policy"; }
 trap '[ "$had_policy" = 1 ] || rm -f "$policy"' EXIT
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends ${names} >/dev/null
+apt-get install -y -qq ${names} >/dev/null
 `;
 
 export default function setup(): void {

@@ -29,8 +29,12 @@ export async function confFiles(dir: string, extensions: readonly string[] = CON
     if (isCniError(error)) throw error;
     throw new ConfigError(`cannot read config directory ${dir}: ${(error as Error).message}`, { file: dir, cause: error });
   }
-  const names = await fg('*', { cwd: dir, onlyFiles: true, dot: true, deep: 1, suppressErrors: true });
-  return names
+  // Regular files, and symlinks that cannot be followed (dangling, or a loop): those are listed so
+  // that loading them reports why they are broken instead of the file silently not counting.
+  const entries = await fg('*', { cwd: dir, onlyFiles: false, objectMode: true, dot: true, deep: 1, suppressErrors: true });
+  return entries
+    .filter((entry) => entry.dirent.isFile() || entry.dirent.isSymbolicLink())
+    .map((entry) => entry.name)
     .filter((name) => extensions.includes(path.extname(name) || (name.startsWith('.') ? name : '')))
     .map((name) => path.join(dir, name))
     .sort(byteOrder);
@@ -39,6 +43,8 @@ export async function confFiles(dir: string, extensions: readonly string[] = CON
 async function readConfigFile(file: string): Promise<Buffer> {
   try {
     const info = await stat(file);
+    // A FIFO or device would block the read or never end; a directory cannot be read at all.
+    if (!info.isFile()) throw new ConfigError(`${file}: config is not a regular file`, { file });
     if (info.size > MAX_CONFIG_BYTES) {
       throw new ConfigError(`${file}: config file is ${info.size} bytes, more than the ${MAX_CONFIG_BYTES} allowed`, { file });
     }
