@@ -33,17 +33,17 @@ export async function findPlugin(type: string, paths: readonly string[]): Promis
   const notExecutable: string[] = [];
   for (const dir of paths) {
     const candidate = path.join(dir, type);
-    try {
-      if (!(await stat(candidate)).isFile()) continue;
-    } catch {
-      continue;
-    }
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      notExecutable.push(candidate);
-    }
+    // Both questions at once: one round trip to the thread pool instead of two.
+    const [info, executable] = await Promise.all([
+      stat(candidate).catch(() => undefined),
+      access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    if (!info?.isFile()) continue;
+    if (executable) return candidate;
+    notExecutable.push(candidate);
   }
   const note = notExecutable.length > 0 ? ` (not executable: ${notExecutable.join(', ')})` : '';
   throw new PluginNotFoundError(`failed to find plugin "${type}" in path [${paths.join(' ')}]${note}`, {
