@@ -112,8 +112,8 @@ export async function benchRealChain(workspace: Workspace, options: BenchOptions
     }
     return samples;
   };
-  const count = options.quick ? 2 : 4;
-  const rounds = options.quick ? 2 : 8;
+  const count = options.quick ? 2 : 5;
+  const rounds = options.quick ? 2 : 10;
   try {
     const samples = await interleave(rounds, [
       { name: 'direct', batch: batch('direct', count) },

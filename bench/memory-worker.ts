@@ -4,9 +4,14 @@
 // is one invocation of the fake plugin.
 
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
+import path from 'node:path';
 import { CNI, parseConfList } from '../src/index.js';
+import { bareSpawn } from './lib/bare.js';
 
 interface Settings {
+  /** `library`: ADD and DEL through the library; `spawn`: bare spawns of the same plugin. */
+  mode: 'library' | 'spawn';
   binDir: string;
   cacheDir: string;
   conflist: string;
@@ -21,11 +26,23 @@ if (!gc) throw new Error('run with --expose-gc');
 const cni = new CNI({ path: [settings.binDir], cacheDir: settings.cacheDir });
 const list = parseConfList(settings.conflist);
 
-function measure(invocations: number): { invocations: number; rssMB: number; heapUsedMB: number } {
+const MB = 2 ** 20;
+const file = path.join(settings.binDir, list.plugins[0]!.type);
+const envOf = (command: string) => ({ ...(process.env as Record<string, string>), CNI_COMMAND: command, CNI_NETNS: '/var/run/netns/bench', CNI_IFNAME: 'eth0', CNI_ARGS: '', CNI_PATH: settings.binDir });
+
+function measure(invocations: number) {
   gc!();
   gc!();
   const usage = process.memoryUsage();
-  return { invocations, rssMB: usage.rss / 2 ** 20, heapUsedMB: usage.heapUsed / 2 ** 20 };
+  return {
+    invocations,
+    rssMB: usage.rss / MB,
+    heapUsedMB: usage.heapUsed / MB,
+    heapTotalMB: usage.heapTotal / MB,
+    externalMB: usage.external / MB,
+    arrayBuffersMB: usage.arrayBuffers / MB,
+    spacesMB: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, Math.round(space.space_size / MB)])),
+  };
 }
 
 const points = [];
@@ -36,8 +53,13 @@ for (const checkpoint of settings.checkpoints) {
     // Each lane takes invocations two at a time (ADD, then DEL) until the checkpoint is reached.
     while (done < checkpoint) {
       done += 2;
-      await cni.addNetworkList(list, rt);
-      await cni.delNetworkList(list, rt);
+      if (settings.mode === 'spawn') {
+        await bareSpawn({ file, stdin: settings.conflist, env: { ...envOf('ADD'), CNI_CONTAINERID: rt.containerId } });
+        await bareSpawn({ file, stdin: settings.conflist, env: { ...envOf('DEL'), CNI_CONTAINERID: rt.containerId } });
+      } else {
+        await cni.addNetworkList(list, rt);
+        await cni.delNetworkList(list, rt);
+      }
     }
   });
   await Promise.all(lanes);

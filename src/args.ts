@@ -10,13 +10,16 @@ export type CniArgs = readonly (readonly [string, string])[] | Readonly<Record<s
  * @throws {InvalidArgumentError} `ERR_CNI_INVALID_ARG`
  */
 export function normalizeCniArgs(args: CniArgs | undefined): [string, string][] {
-  if (args === undefined) return [];
-  const pairs = Array.isArray(args) ? (args as readonly (readonly [string, string])[]) : Object.entries(args);
+  if (args === undefined || args === null) return [];
+  if (typeof args !== 'object') {
+    throw new InvalidArgumentError(`Expected CNI_ARGS as [key, value] pairs or an object, got ${typeof args}`);
+  }
+  const pairs: readonly unknown[] = Array.isArray(args) ? args : Object.entries(args);
   return pairs.map((pair) => {
-    const [key, value] = pair;
-    if (typeof key !== 'string' || typeof value !== 'string') {
-      throw new InvalidArgumentError(`Expected CNI_ARGS pairs of two strings, got ${JSON.stringify(pair)}`);
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') {
+      throw new InvalidArgumentError(`Expected CNI_ARGS pairs of two strings, got ${describe(pair)}`);
     }
+    const [key, value] = pair as [string, string];
     // NUL cannot be passed in an environment variable at all.
     if (key === '' || /[;=\0]/.test(key)) {
       throw new InvalidArgumentError(`Expected a CNI_ARGS key that is not empty and has no ; = or NUL, got ${JSON.stringify(key)}`);
@@ -26,6 +29,14 @@ export function normalizeCniArgs(args: CniArgs | undefined): [string, string][] 
     }
     return [key, value];
   });
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
 }
 
 /** Joins pairs as `K=V;K2=V2`. */

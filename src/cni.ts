@@ -308,7 +308,14 @@ export class CNI {
    * `ERR_CNI_PLUGIN_EXEC`, `ERR_CNI_RESULT`, `ERR_CNI_TIMEOUT`, `ERR_CNI_ABORTED`, `ERR_CNI_CACHE`
    */
   async addNetworkList(list: NetworkConfigList, rt: RuntimeConf, options: CallOptions = {}): Promise<Result> {
-    const attachment = this.#attachment(list, rt);
+    let attachment: Attachment & AttachmentKey;
+    try {
+      attachment = this.#attachment(list, rt);
+    } catch (error) {
+      // As in the Go library, a plugin that is not installed is reported before a bad argument.
+      await findPlugins(list, this.path);
+      throw error;
+    }
     return this.#run({ attachment }, options, async (context) => {
       const files = await findPlugins(list, this.path);
       await ensureCacheDir(this.cacheDir);
@@ -600,7 +607,8 @@ export class CNI {
         try {
           const info = await getVersionInfo(context, plugin.type, await findPlugin(plugin.type, this.path));
           if (!info.supportedVersions.includes(version)) {
-            throw new VersionError(`plugin ${plugin.type} does not support config version "${version}"`, {
+            const supported = info.supportedVersions.join(', ');
+            throw new VersionError(`plugin ${plugin.type} does not support config version "${version}" (it supports ${supported})`, {
               network: list.name,
               plugin: plugin.type,
               cniCode: 1,

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { ConfigError, NetworkNotFoundError, NoConfigsFoundError, isCniError } from '../errors.js';
@@ -51,6 +51,10 @@ async function readConfigFile(file: string): Promise<Buffer> {
     return await readFile(file);
   } catch (error) {
     if (isCniError(error)) throw error;
+    const target = (error as NodeJS.ErrnoException).code === 'ENOENT' ? await readlink(file).catch(() => undefined) : undefined;
+    if (target !== undefined) {
+      throw new ConfigError(`${file}: symbolic link to ${target}, which does not exist`, { file, cause: error });
+    }
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, { file, cause: error });
   }
 }

@@ -58,9 +58,10 @@ function installExitHook(): void {
   });
 }
 
-// ETXTBSY: the binary is still open for writing (being installed). Retry with a fresh process.
+// ETXTBSY: the binary is still open for writing (being installed). Retry with a fresh process,
+// once a second as the Go library does, since copying a large binary can take seconds.
 const TEXT_BUSY_RETRIES = 5;
-const TEXT_BUSY_DELAY_MS = 200;
+const TEXT_BUSY_DELAY_MS = 1_000;
 
 type RunOutcome = ExecOutcome & { textBusy: boolean };
 

@@ -45,7 +45,11 @@ async function loadOne(file: string, input: ScanInput): Promise<Loaded> {
   try {
     before = await stat(file);
   } catch (error) {
-    const reason = withFile(file, `cannot read: ${(error as Error).message}`);
+    const target = await readlink(file).catch(() => undefined);
+    const reason =
+      target === undefined
+        ? withFile(file, `cannot read: ${(error as Error).message}`)
+        : `${file}: symbolic link to ${target}, which does not exist`;
     return { file, skipped: { file, kind: 'invalid', reason } };
   }
   let list: NetworkConfigList | undefined;
