@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { CNI, defaultExecutor, parseConfList, type CNIOptions } from '../src/index.js';
-import { execaExecutor } from '../src/invoke/exec-plugin.js';
+import * as executors from '../src/invoke/exec-plugin.js';
 import { bareSpawn, recording } from './lib/bare.js';
 import { judge, type Row } from './lib/report.js';
 import { interleave, summarize, timeEach } from './lib/stats.js';
@@ -25,6 +25,8 @@ export async function benchInvoke(workspace: Workspace, options: BenchOptions): 
   const [versionRequest, addRequest] = recorder.requests;
   if (!versionRequest || !addRequest) throw new Error('the library made no plugin requests');
 
+  // Before the lean executor existed, the default one was the execa one.
+  const execaExecutor = (executors as { execaExecutor?: typeof defaultExecutor }).execaExecutor ?? executors.defaultExecutor;
   const cni = new CNI(base);
   const fast = new CNI({ ...base, ...options.fastOptions });
   const count = options.quick ? 15 : 40;

@@ -10,7 +10,7 @@ import { benchChain, type ChainBreakdown } from './b2-chain.js';
 import { benchRealChain, cleanupNamespaces, realChainProblem } from './b3-real.js';
 import { benchLoad } from './b4-load.js';
 import { benchConcurrency } from './b5-concurrency.js';
-import { benchMemory, type MemoryPoint } from './b6-memory.js';
+import { benchMemory, type MemoryRun } from './b6-memory.js';
 import { GoBench } from './lib/go.js';
 import { formatTable, machine, type Row } from './lib/report.js';
 import { BENCH_SOURCE, buildGoProgram, createWorkspace, goProblem } from './lib/setup.js';
@@ -28,7 +28,7 @@ const rows: Row[] = [];
 const skipped: { bench: string; reason: string }[] = [];
 const failed: { bench: string; error: string }[] = [];
 let breakdown: ChainBreakdown | undefined;
-let memory: MemoryPoint[] | undefined;
+let memory: MemoryRun[] | undefined;
 
 process.on('SIGINT', () => {
   cleanupNamespaces();
@@ -73,7 +73,7 @@ try {
       async () => {
         const result = await benchMemory(workspace, options);
         rows.push(...result.rows);
-        memory = result.points;
+        memory = result.runs;
       },
     ],
   ];

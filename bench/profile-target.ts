@@ -4,6 +4,8 @@
 //   exec     defaultExecutor.exec
 //   execa    execaExecutor.exec
 //   chain    ADD + DEL of the 3-plugin fake chain through the library
+//   chain-fast  the same with lockFiles and cacheSync off
+//   spawn6   the six plugin runs of one such ADD + DEL as bare spawns
 //   load     loadNetworkList on a directory of 1,000 config files
 
 import path from 'node:path';
@@ -21,9 +23,13 @@ try {
   const list = parseConfList(text);
   const cni = new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache') });
   const rt = (id: string) => ({ containerId: id, netns: '/var/run/netns/bench', ifName: 'eth0' });
+  const fast = new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache'), lockFiles: false, cacheSync: false });
   const recorder = recording(defaultExecutor);
-  await new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache'), executor: recorder }).addNetworkList(list, rt('probe'));
+  const probe = new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache'), executor: recorder });
+  await probe.addNetworkList(list, rt('probe'));
+  await probe.delNetworkList(list, rt('probe'));
   const request = recorder.requests[0]!;
+  const six = [...recorder.requests];
   let run: (index: number) => Promise<unknown>;
   switch (scenario) {
     case 'spawn':
@@ -39,6 +45,17 @@ try {
       run = async (index) => {
         await cni.addNetworkList(list, rt(`p${index}`));
         await cni.delNetworkList(list, rt(`p${index}`));
+      };
+      break;
+    case 'chain-fast':
+      run = async (index) => {
+        await fast.addNetworkList(list, rt(`f${index}`));
+        await fast.delNetworkList(list, rt(`f${index}`));
+      };
+      break;
+    case 'spawn6':
+      run = async () => {
+        for (const one of six) await bareSpawn(one);
       };
       break;
     case 'load': {

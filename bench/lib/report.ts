@@ -53,7 +53,7 @@ export function formatTable(rows: readonly Row[]): string {
     fixed(row.base?.p95),
     fixed(row.ours.median),
     fixed(row.ours.p95),
-    row.target?.kind === 'delta-max' ? `+${fixed(row.ratio, 1)} MB` : fixed(row.ratio, 2),
+    row.unit === 'MB' ? `${row.ratio >= 0 ? '+' : ''}${fixed(row.ratio, 1)} MB` : fixed(row.ratio, 2),
     targetText(row.target),
     row.met === undefined ? '' : row.met ? 'yes' : 'NO',
   ]);

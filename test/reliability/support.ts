@@ -4,13 +4,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { onTestFinished } from 'vitest';
+import { afterAll, onTestFinished } from 'vitest';
 import { CNI, parseConfList, type CNIOptions, type NetworkConfigList } from '../../src/index.js';
 
 /** The fake plugins of these tests. */
@@ -25,6 +25,12 @@ export interface BuiltLibrary {
 }
 
 let library: Promise<BuiltLibrary> | undefined;
+let libraryDir: string | undefined;
+
+// The copy lives as long as the test file that made it.
+afterAll(async () => {
+  if (libraryDir !== undefined) await rm(libraryDir, { recursive: true, force: true });
+});
 
 // The relative imports of the copied files that do not resolve: a copy taken mid-build lacks some.
 async function unresolvedImports(dist: string): Promise<string[]> {
@@ -43,7 +49,7 @@ async function unresolvedImports(dist: string): Promise<string[]> {
 
 async function copyLibrary(): Promise<BuiltLibrary> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cni-rel-dist-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  libraryDir = dir;
   const dist = path.join(dir, 'dist');
   for (let attempt = 0; ; attempt++) {
     try {

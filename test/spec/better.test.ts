@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { findPlugin, loadNetworkDirectory, loadNetworkList, parseConfList, type NetworkConfigList } from '../../src/index.js';
 import { readPids, waitForExit, waitForFile } from '../helpers/processes.js';
-import { RT, builtLibrary, calls, cniEnv, createFakeEnv, installChain, readJson, rejectionOf, resultOf, shPlugin, stdinOf, versionAnswer } from './support.js';
+import { RT, builtLibrary, calls, cniEnv, createFakeEnv, installChain, readJson, rejectionOf, shPlugin, stdinOf, versionAnswer } from './support.js';
 
 const oneList = (type: string, version = '1.0.0', name = 'bnet') => parseConfList(JSON.stringify({ cniVersion: version, name, plugins: [{ type }] }));
 
@@ -222,7 +222,7 @@ fi`,
     expect(Object.keys(allow!.env).sort()).toEqual(['CNI_ARGS', 'CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_NETNS', 'CNI_PATH', 'EXTRA', 'FAKE_DIR', 'PATH']);
     expect(cniEnv(allow)).toMatchObject({ CNI_COMMAND: 'ADD', CNI_PATH: env.binDir });
     expect(allow!.env['PATH']).toBe(process.env['PATH']);
-    expect(Object.keys(none!.env).filter((name) => !name.startsWith('CNI_')).sort()).toEqual(['FAKE_DIR', 'PWD'].filter((name) => name in none!.env).sort());
+    expect(Object.keys(none!.env).filter((name) => !name.startsWith('CNI_'))).toEqual(['FAKE_DIR']);
     expect(none!.env['SPEC_SECRET']).toBeUndefined();
     expect(all!.env['SPEC_SECRET']).toBe('do-not-leak');
   });
@@ -243,6 +243,5 @@ fi`,
     const runs = await env.invocations();
     expect(calls(runs.filter((run) => run.command !== 'VERSION'))).toEqual(['STATUS new', 'GC new']);
     expect(new Set(calls(runs.filter((run) => run.command === 'VERSION')))).toEqual(new Set(['VERSION old', 'VERSION new', 'VERSION ancient']));
-    expect(resultOf('new', 0).cniVersion).toBe('1.0.0');
   });
 });

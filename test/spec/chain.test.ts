@@ -146,6 +146,9 @@ describe('chain execution', () => {
     const env = await createFakeEnv();
     const { list } = await installChain(env, ['a', 'b', 'c']);
     const cni = env.cni();
+    // Never before ADD: without a cached result there is nothing to check against.
+    await expect(cni.checkNetworkList(list, RT)).rejects.toMatchObject({ code: 'ERR_CNI_CACHE', command: 'CHECK' });
+    expect(await env.invocations()).toEqual([]);
     await cni.addNetworkList(list, RT);
     await cni.checkNetworkList(list, RT);
     const checks = (await env.invocations()).filter((run) => run.command === 'CHECK');
