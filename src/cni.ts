@@ -15,6 +15,7 @@ import {
   listCachedAttachments,
   readCacheEntry,
   removeCacheEntry,
+  sweepTempFiles,
   writeCacheEntry,
   type AttachmentKey,
   type CacheRead,
@@ -500,6 +501,7 @@ export class CNI {
     const valid = args.validAttachments?.map((entry) => `${entry.containerId}\0${entry.ifName}`);
     await this.#run({ network: list.name }, options, async (context) => {
       const errors: Error[] = [];
+      await sweepTempFiles(this.cacheDir);
       if (valid !== undefined) {
         const cached = await listCachedAttachments(this.cacheDir);
         for (const entry of cached) {

@@ -36,6 +36,7 @@ export {
   listCachedAttachments,
   readCacheEntry,
   removeCacheEntry,
+  sweepTempFiles,
   writeCacheEntry,
   type AttachmentKey,
   type CacheEntry,

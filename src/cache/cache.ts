@@ -266,3 +266,29 @@ export async function listCachedAttachments(cacheDir: string, containerId?: stri
   }
   return found;
 }
+
+/**
+ * Removes temporary files that writers killed mid-write left in `<cacheDir>/results`: those whose
+ * process (named in the file name) is gone. Returns how many were removed.
+ */
+export async function sweepTempFiles(cacheDir: string): Promise<number> {
+  const dir = path.join(cacheDir, 'results');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const match = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    await rm(path.join(dir, name), { force: true }).catch(() => {});
+    removed++;
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
