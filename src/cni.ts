@@ -99,7 +99,11 @@ export interface CNIOptions extends EnvOptions {
   concurrency?: number | undefined;
   /** Run DEL for the whole list when ADD fails part way. @default true */
   rollbackOnFailure?: boolean | undefined;
-  /** Milliseconds the rollback DEL after a failed ADD may take, counted afresh. @default 60000 */
+  /**
+   * Milliseconds the rollback DEL after a failed ADD may take, counted afresh (the call waits for
+   * it, so a plugin that hangs on ADD and on DEL makes a failed ADD return after about this long).
+   * @default 10000
+   */
   cleanupTimeout?: number | undefined;
   /** Replaces how plugins are run (tests, sandboxes). */
   executor?: PluginExecutor | undefined;
@@ -123,7 +127,7 @@ const DEFAULTS = {
   killGrace: 2_000,
   maxOutputBytes: 4 * 1024 * 1024,
   concurrency: 16,
-  cleanupTimeout: 60_000,
+  cleanupTimeout: 10_000,
 };
 
 // What `lockFiles: false` uses instead of AttachmentLocks: the same rules (GC of a network waits

@@ -101,7 +101,7 @@ describe('cnitool validate', () => {
           type: 'old',
           path: path.join(world.binDir, 'old'),
           ok: false,
-          error: { code: 'ERR_CNI_VERSION', cniCode: 1, message: 'plugin old does not support config version "1.0.0"', network: 'net', plugin: 'old' },
+          error: { code: 'ERR_CNI_VERSION', cniCode: 1, message: 'plugin old does not support config version "1.0.0" (it supports 0.3.1, 0.4.0)', network: 'net', plugin: 'old' },
         },
         {
           type: 'gone',

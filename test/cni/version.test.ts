@@ -97,7 +97,7 @@ describe('CNI.validateNetworkList', () => {
       cniCode: 1,
       plugin: 'oldfmt',
       network: 'mix',
-      message: 'plugin oldfmt does not support config version "0.3.1"',
+      message: expect.stringMatching(/^plugin oldfmt does not support config version "0\.3\.1" \(it supports /),
     });
   });
 
@@ -115,7 +115,7 @@ describe('CNI.validateNetworkList', () => {
     await env.install('v', 'versions');
     const list = parseConfList('{"name":"net","plugins":[{"type":"v"}]}');
     await expect(env.cni({ extraEnv: { FAKE_SUPPORTED: '0.1.0 0.2.0' } }).validateNetworkList(list)).resolves.toEqual([]);
-    await expect(env.cni().validateNetworkList(list)).rejects.toMatchObject({ message: 'plugin v does not support config version "0.1.0"' });
+    await expect(env.cni().validateNetworkList(list)).rejects.toMatchObject({ message: expect.stringMatching(/^plugin v does not support config version "0\.1\.0" \(it supports /) });
   });
 
   it('rejects an invalid network name with cniCode 7', async () => {
