@@ -4,6 +4,7 @@
 //   --only=1,2,5   run only these benchmarks
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchInvoke } from './b1-invoke.js';
 import { benchChain, type ChainBreakdown } from './b2-chain.js';
@@ -27,6 +28,8 @@ const options: BenchOptions = {
 const rows: Row[] = [];
 const skipped: { bench: string; reason: string }[] = [];
 const failed: { bench: string; error: string }[] = [];
+// The 1-minute load average when each benchmark started: the machine may be shared.
+const load: Record<string, number> = {};
 let breakdown: ChainBreakdown | undefined;
 let memory: MemoryRun[] | undefined;
 
@@ -79,7 +82,8 @@ try {
   ];
   for (const [bench, title, step] of steps) {
     if (!options.only.has(bench)) continue;
-    process.stderr.write(`bench ${bench}: ${title}...\n`);
+    load[bench] = loadavg()[0]!;
+    process.stderr.write(`bench ${bench}: ${title} (load average ${load[bench]!.toFixed(2)})...\n`);
     const started = performance.now();
     try {
       await step();
@@ -104,12 +108,13 @@ if (breakdown) {
 }
 for (const skip of skipped) lines.push(`  ${skip.bench} skipped: ${skip.reason}`);
 for (const failure of failed) lines.push(`  ${failure.bench} FAILED: ${failure.error}`);
+lines.push(`  load average at the start of each benchmark: ${Object.entries(load).map(([bench, value]) => `${bench}: ${value.toFixed(2)}`).join(', ')} (${machine()['cpus']} CPUs)`);
 if (options.quick) lines.push('  --quick: too few rounds to judge the targets');
 console.log(lines.join('\n'));
 
 const results = path.join(BENCH_SOURCE, 'results');
 await mkdir(results, { recursive: true });
-const report = { date: new Date().toISOString(), machine: machine(), options: { ...options, only: [...options.only] }, rows, breakdown, memory, skipped, failed };
+const report = { date: new Date().toISOString(), machine: machine(), options: { ...options, only: [...options.only] }, rows, breakdown, memory, load, skipped, failed };
 const stamp = report.date.replaceAll(':', '-').replace(/\..*$/, '');
 await writeFile(path.join(results, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
 await writeFile(path.join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

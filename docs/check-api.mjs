@@ -1,8 +1,6 @@
 // Checks that docs/API.md names every export of the built package (values and types), so the
-// hand-written reference cannot fall behind the code. Run by `npm run docs` after the build.
-//
-// Why by hand: typedoc, the usual generator, needs the TypeScript compiler API of 5.x or 6.0, and
-// this package builds with TypeScript 7, which typedoc does not support yet.
+// hand-written overview cannot fall behind the code. Run by `npm run docs` after the build; the
+// generated reference in docs/api is made by docs/build.mjs.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

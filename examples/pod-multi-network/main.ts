@@ -82,6 +82,9 @@ async function inside(workdir: string, hostNs: string, report: Record<string, un
     await addNetns(lanNs);
     cleanup.add(`delete namespace ${lanNs}`, () => delNetns(lanNs)); // takes the veth pair with it
     await run('ip', ['link', 'add', MASTER, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', lanNs]);
+    // Deleting the namespace frees the pair only once the kernel has torn the namespace down, which
+    // it does in the background; deleting our end now leaves nothing behind at once.
+    cleanup.add(`delete link ${MASTER}`, () => run('ip', ['link', 'del', MASTER]).then(() => undefined));
     await run('ip', ['link', 'set', MASTER, 'up']);
     await run('ip', ['-n', lanNs, 'addr', 'add', '192.168.233.1/24', 'dev', 'lan0']);
     await run('ip', ['-n', lanNs, 'link', 'set', 'lan0', 'up']);

@@ -6,17 +6,17 @@
 //
 // Reads one JSON request on stdin and prints one JSON reply on stdout:
 //
-//   request: { library, pluginDir, confDir, network, cacheDir, ipamDir, pidFile, sleepSeconds,
+//   request: { library, pluginDir, confDir, network, cacheDir, ipamDir, sleepSeconds,
 //              containerId, ifName, capabilityArgs }
-//   reply:   { identity, hostLo, containerPid, netns, steps: { add, check, del },
-//              after: { add: Snapshot, del: Snapshot } }
+//   reply:   { identity, containerPid, netns, steps: { add, check, del },
+//              after: { add: Snapshot, del: Snapshot } } | { fatal }
 //
 // A Snapshot is what a user could look at in the two namespaces and the two state directories.
-// It writes the sleeper's PID to `pidFile` before anything else can fail, so that the test can
-// kill it even when this process dies; it also kills it itself before exiting.
+// The driver stops the container process before it exits; if the driver itself is killed, the
+// container process lives on for at most `sleepSeconds` (the test finds and kills it by PID).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -43,6 +43,32 @@ function list(dir) {
     if (error.code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** The regular files under a directory, as paths relative to it; [] when it does not exist. */
+function files(dir) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** `ip -j -d addr` output cut down to name, kind, bridge and IPv4 addresses. */
+function links(raw) {
+  return raw.map((link) => ({
+    ifname: link.ifname,
+    kind: link.linkinfo?.info_kind ?? null,
+    master: link.master ?? null,
+    up: (link.flags ?? []).includes('UP'),
+    inet: (link.addr_info ?? []).filter((entry) => entry.family === 'inet').map((entry) => `${entry.local}/${entry.prefixlen}`),
+  }));
 }
 
 function describeError(error, isCniError) {
@@ -79,7 +105,6 @@ async function main() {
   sleeper = spawn('unshare', ['-n', 'sleep', String(request.sleepSeconds)], { stdio: 'ignore' });
   const pid = sleeper.pid;
   if (pid === undefined) throw new Error('could not start `unshare -n sleep`');
-  writeFileSync(request.pidFile, String(pid));
   const hostNs = readlinkSync('/proc/self/ns/net');
   const netns = `/proc/${pid}/ns/net`;
   for (let tries = 0; ; tries++) {
@@ -95,11 +120,10 @@ async function main() {
   }
 
   const snapshot = () => ({
-    containerLinks: json('nsenter', [`--net=${netns}`, 'ip', '-j', 'addr', 'show']),
-    hostLinks: json('ip', ['-j', '-d', 'addr', 'show']),
+    containerLinks: links(json('nsenter', [`--net=${netns}`, 'ip', '-j', '-d', 'addr', 'show'])),
+    hostLinks: links(json('ip', ['-j', '-d', 'addr', 'show'])),
     hostNat: run('iptables', ['-t', 'nat', '-S']).trim().split('\n'),
-    cacheResults: list(path.join(request.cacheDir, 'results')),
-    cacheLocks: list(path.join(request.cacheDir, 'locks')),
+    cacheFiles: files(request.cacheDir),
     reservations: list(path.join(request.ipamDir, request.network)),
   });
 
