@@ -45,7 +45,7 @@ export {
 } from './cache/cache.js';
 export * from './errors.js';
 export { CHANNEL_NAMES, type ChannelName } from './diagnostics.js';
-export { defaultExecutor, type ExecOutcome, type ExecRequest, type PluginExecutor } from './invoke/exec-plugin.js';
+export { defaultExecutor, execaExecutor, spawnExecutor, type ExecOutcome, type ExecRequest, type PluginExecutor } from './invoke/exec-plugin.js';
 export { findPlugin, splitPath, validatePluginType } from './invoke/find-plugin.js';
 export { buildPluginEnv, type CniCommand, type EnvOptions, type PluginEnvInput } from './invoke/plugin-env.js';
 export type { VersionInfo } from './invoke/version-info.js';

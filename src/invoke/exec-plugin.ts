@@ -95,7 +95,7 @@ class OutputBuffer {
   }
 }
 
-// The hot path: node:child_process directly. Per run it allocates two pipes' worth of listeners,
+// The lean path: node:child_process directly. Per run it allocates two pipes' worth of listeners,
 // one timer and the output buffers; no option normalisation, stream transforms or AbortSignal
 // objects (see bench/README.md for what that saves). Same contract as execaOnce below.
 function spawnOnce(request: ExecRequest): Promise<RunOutcome> {
@@ -170,7 +170,7 @@ function spawnOnce(request: ExecRequest): Promise<RunOutcome> {
   });
 }
 
-// The execa path, kept as an alternative executor.
+// The execa path, the default.
 async function execaOnce(request: ExecRequest): Promise<RunOutcome> {
   const started = performance.now();
   const timeoutSignal = AbortSignal.timeout(request.timeout);
@@ -237,11 +237,19 @@ function retrying(runOnce: (request: ExecRequest) => Promise<RunOutcome>): Plugi
   };
 }
 
-/** The default executor, on node:child_process: the lean path every plugin run takes. */
-export const defaultExecutor: PluginExecutor = retrying(spawnOnce);
-
 /**
- * The same contract built on execa. Slower per run (about 1 ms of CPU more, and a larger heap
- * that makes every fork slower; see bench/README.md); pass it as `executor` to use it.
+ * Runs plugins with execa: the default executor. Each plugin gets its own process group, a
+ * timeout (SIGTERM to the group, SIGKILL after the grace period), capped output, and a fresh
+ * process when its binary is busy being written.
  */
 export const execaExecutor: PluginExecutor = retrying(execaOnce);
+
+/**
+ * The same contract on `node:child_process` directly: about 1 ms less CPU per plugin run and a
+ * smaller heap, which makes every later fork cheaper (see bench/README.md). Pass it as
+ * `executor` where plugin runs are hot.
+ */
+export const spawnExecutor: PluginExecutor = retrying(spawnOnce);
+
+/** What `new CNI()` uses unless given another `executor`. */
+export const defaultExecutor: PluginExecutor = execaExecutor;

@@ -52,9 +52,9 @@ function asUser(): string[] {
 }
 
 /**
- * Why this cannot run here (the test is then skipped), or undefined. Only two things skip it: not
- * being root (it has to become another user) and unprivileged user namespaces being off. A missing
- * tool or plugin fails the test instead.
+ * Why this cannot run here (the test is then skipped), or undefined. Only these skip it: not being
+ * root (it has to become another user), no user `nobody`, and unprivileged user namespaces being
+ * off. A missing tool, plugin or build fails the test instead.
  */
 function skipReason(): string | undefined {
   if (process.platform !== 'linux') return 'needs Linux user and network namespaces';
