@@ -81,6 +81,10 @@ function nestingDepth(text: string): number {
   return deepest;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function parseObject(text: string, options: ParseOptions, at = ''): Record<string, unknown> {
   const suffix = at ? ` at ${at}` : '';
   if (text.startsWith('\uFEFF')) fail('config starts with a byte order mark (BOM), which JSON does not allow; save it as UTF-8 without BOM', options, { cniCode: 6 });
@@ -141,9 +145,10 @@ function chooseVersion(cniVersion: string | undefined, cniVersions: readonly str
 }
 
 /** Parses one plugin object given as raw text. */
-export function parsePluginConf(bytes: string, options: ParseOptions & { index?: number } = {}): PluginConfig {
+export function parsePluginConf(bytes: string, options: ParseOptions & { index?: number; parsed?: unknown } = {}): PluginConfig {
   const prefix = options.index === undefined ? '' : `plugins.${options.index}`;
-  const object = parseObject(bytes, options, prefix);
+  // Inside a list the element was parsed (and checked) with the list already.
+  const object = isObject(options.parsed) ? options.parsed : parseObject(bytes, options, prefix);
   const conf = check(PluginConfSchema, object, options, prefix);
   checkPluginType(conf.type, options, prefix);
   const capabilities = Object.entries(conf.capabilities ?? {})
@@ -181,7 +186,7 @@ export function parseConfList(bytes: Uint8Array | string, options: ParseOptions 
   } else {
     if (list.plugins.length === 0) fail('no plugins in list', options);
     const pluginsText = rawMembers(text).find((member) => member.key === 'plugins')!.value;
-    plugins = rawElements(pluginsText).map((element, index) => parsePluginConf(element, { ...options, index }));
+    plugins = rawElements(pluginsText).map((element, index) => parsePluginConf(element, { ...options, index, parsed: list.plugins![index] }));
   }
   return {
     name: list.name,
