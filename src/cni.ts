@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import PQueue from 'p-queue';
-import { normalizeCniArgs, type CniArgs } from './args.js';
+import { normalizeCniArgs } from './args.js';
 import type { NetworkConfigList } from './config/conflist.js';
 import {
   validateCapabilityArgs,
@@ -24,16 +23,13 @@ import {
 import {
   AbortError,
   CacheError,
-  InvalidArgumentError,
   MultipleErrors,
   TimeoutError,
   VersionError,
-  LockTimeoutError,
   isCniError,
 } from './errors.js';
-import { defaultExecutor, type PluginExecutor } from './invoke/exec-plugin.js';
+import { defaultExecutor } from './invoke/exec-plugin.js';
 import { findPlugin, splitPath } from './invoke/find-plugin.js';
-import type { EnvOptions } from './invoke/plugin-env.js';
 import { getVersionInfo, type VersionInfo } from './invoke/version-info.js';
 import {
   addChain,
@@ -59,124 +55,10 @@ import { convertResult } from './result/convert.js';
 import { parseResult } from './result/parse.js';
 import type { Result } from './result/schemas.js';
 import { effectiveVersion, versionAtLeast } from './version.js';
-import { AttachmentLocks, KeyedLock } from './lock.js';
+import { AttachmentLocks, InProcessLocks, KeyedLock } from './lock.js';
+import { DEFAULTS, positive, type CallOptions, type CNIOptions, type RuntimeConf } from './options.js';
 
-/** What the runtime knows about one attachment of a container to a network. */
-export interface RuntimeConf {
-  containerId: string;
-  /** Path of the container's network namespace; may be empty for DEL. */
-  netns?: string | undefined;
-  ifName: string;
-  /** `CNI_ARGS`, as ordered pairs or an object. */
-  args?: CniArgs | undefined;
-  /** Capability arguments (`portMappings`, `bandwidth`, ...), given to plugins that declare them. */
-  capabilityArgs?: Readonly<Record<string, unknown>> | undefined;
-}
-
-/** Options every public async call takes. */
-export interface CallOptions {
-  /** Cancels the call: running plugins get SIGTERM, then SIGKILL. */
-  signal?: AbortSignal | undefined;
-  /** Milliseconds for the whole call, on top of the per-plugin timeout. */
-  timeout?: number | undefined;
-}
-
-export interface CNIOptions extends EnvOptions {
-  /**
-   * Directories to search for plugins, in order, as a list or a `:`-separated string. Also passed
-   * to plugins as `CNI_PATH`.
-   */
-  path?: string | readonly string[] | undefined;
-  /** @default '/var/lib/cni' */
-  cacheDir?: string | undefined;
-  /** Milliseconds one plugin run may take before its process group gets SIGTERM. @default 60000 */
-  pluginTimeout?: number | undefined;
-  /** Milliseconds between SIGTERM and SIGKILL. @default 2000 */
-  killGrace?: number | undefined;
-  /** Bytes of stdout or stderr past which a plugin is killed. @default 4194304 */
-  maxOutputBytes?: number | undefined;
-  /** How many plugin chains run at once. @default 16 */
-  concurrency?: number | undefined;
-  /** Run DEL for the whole list when ADD fails part way. @default true */
-  rollbackOnFailure?: boolean | undefined;
-  /**
-   * Milliseconds the rollback DEL after a failed ADD may take, counted afresh (the call waits for
-   * it, so a plugin that hangs on ADD and on DEL makes a failed ADD return after about this long).
-   * @default 10000
-   */
-  cleanupTimeout?: number | undefined;
-  /** Replaces how plugins are run (tests, sandboxes). */
-  executor?: PluginExecutor | undefined;
-  /** Receives each plugin's stderr, successful run or not. */
-  onStderr?: ChainContext['onStderr'];
-  /**
-   * Take the lock files under `<cacheDir>/locks` that keep ADD, CHECK, DEL and GC of other
-   * processes off the same attachment and network. Turn off only when this process is the only
-   * one that uses `cacheDir`: the same rules then hold inside this process only. @default true
-   */
-  lockFiles?: boolean | undefined;
-  /**
-   * fsync each cache file and its directory, so that a cached ADD result survives a power loss.
-   * Off, writes are still atomic (a temp file renamed into place). @default true
-   */
-  cacheSync?: boolean | undefined;
-}
-
-const DEFAULTS = {
-  pluginTimeout: 60_000,
-  killGrace: 2_000,
-  maxOutputBytes: 4 * 1024 * 1024,
-  concurrency: 16,
-  cleanupTimeout: 10_000,
-};
-
-// What `lockFiles: false` uses instead of AttachmentLocks: the same rules (GC of a network waits
-// for its attachment operations and holds new ones off) kept in memory, for one process. Operations
-// on one attachment are already serialised by the KeyedLock.
-class InProcessLocks {
-  readonly #active = new Map<string, number>();
-  readonly #collecting = new Set<string>();
-
-  async #waitWhile(busy: () => boolean, signal: AbortSignal | undefined, what: string): Promise<void> {
-    for (let delay = 1; busy(); delay = Math.min(delay * 2, 50)) {
-      if (signal?.aborted) throw new LockTimeoutError(`gave up waiting for ${what}`, { cause: signal.reason });
-      await sleep(delay, undefined, { signal }).catch(() => {});
-    }
-  }
-
-  async attachment(key: AttachmentKey, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
-    const network = key.networkName;
-    await this.#waitWhile(() => this.#collecting.has(network), signal, `GC of network ${network}`);
-    this.#active.set(network, (this.#active.get(network) ?? 0) + 1);
-    return {
-      release: async () => {
-        const left = this.#active.get(network)! - 1;
-        if (left === 0) this.#active.delete(network);
-        else this.#active.set(network, left);
-      },
-    };
-  }
-
-  async network(network: string, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
-    this.#collecting.add(network);
-    const release = async () => void this.#collecting.delete(network);
-    try {
-      await this.#waitWhile(() => this.#active.has(network), signal, `operations on network ${network}`);
-    } catch (error) {
-      await release();
-      throw error;
-    }
-    return { release };
-  }
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`Expected \`${name}\` to be a positive number, got ${String(value)}`);
-  }
-  return value;
-}
+export type { CallOptions, CNIOptions, RuntimeConf } from './options.js';
 
 /**
  * Runs CNI plugin chains for a container runtime: the Go library's `CNIConfig`, for Node.

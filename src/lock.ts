@@ -93,3 +93,43 @@ export class AttachmentLocks {
     return held;
   }
 }
+
+// What `lockFiles: false` uses instead of AttachmentLocks: the same rules (GC of a network waits
+// for its attachment operations and holds new ones off) kept in memory, for one process. Operations
+// on one attachment are already serialised by the KeyedLock.
+export class InProcessLocks {
+  readonly #active = new Map<string, number>();
+  readonly #collecting = new Set<string>();
+
+  async #waitWhile(busy: () => boolean, signal: AbortSignal | undefined, what: string): Promise<void> {
+    for (let delay = 1; busy(); delay = Math.min(delay * 2, 50)) {
+      if (signal?.aborted) throw new LockTimeoutError(`gave up waiting for ${what}`, { cause: signal.reason });
+      await sleep(delay, undefined, { signal }).catch(() => {});
+    }
+  }
+
+  async attachment(key: AttachmentKey, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
+    const network = key.networkName;
+    await this.#waitWhile(() => this.#collecting.has(network), signal, `GC of network ${network}`);
+    this.#active.set(network, (this.#active.get(network) ?? 0) + 1);
+    return {
+      release: async () => {
+        const left = this.#active.get(network)! - 1;
+        if (left === 0) this.#active.delete(network);
+        else this.#active.set(network, left);
+      },
+    };
+  }
+
+  async network(network: string, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
+    this.#collecting.add(network);
+    const release = async () => void this.#collecting.delete(network);
+    try {
+      await this.#waitWhile(() => this.#active.has(network), signal, `operations on network ${network}`);
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    return { release };
+  }
+}
