@@ -1,6 +1,6 @@
-// 3. ADD + DEL of the real bridge (host-local IPAM) + portmap chain through the library vs the
-//    same binaries run directly. Everything happens in a throwaway "host" namespace and a fresh
-//    container namespace per attachment; all of them are deleted at the end.
+// 3. ADD + DEL of the real bridge (host-local IPAM) + portmap chain through the library, in both
+//    configurations, vs the same binaries run directly. Everything happens in a throwaway "host"
+//    namespace and a fresh container namespace per attachment; all of them are deleted at the end.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { judge, type Row } from './lib/report.js';
 import { interleave, summarize } from './lib/stats.js';
 import type { Workspace } from './lib/setup.js';
-import type { BenchOptions } from './options.js';
+import { CONFIG_NAMES, type BenchOptions, type ConfigName } from './options.js';
 
 const PLUGIN_DIR = '/usr/lib/cni';
 const WORKER = fileURLToPath(new URL('./real-worker.js', import.meta.url));
 const PREFIX = `lcb${process.pid}`;
+
+export const TARGET_3 = 1.05;
 
 /** Why this benchmark cannot run here, or undefined. */
 export function realChainProblem(): string | undefined {
@@ -83,28 +85,37 @@ export async function benchRealChain(workspace: Workspace, options: BenchOptions
     }),
   );
 
-  const worker = spawn('ip', ['netns', 'exec', hostName, process.execPath, WORKER, configFile], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: worker.stdout! });
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  worker.on('exit', () => {
-    for (const waiter of waiting.splice(0)) waiter('{"ok":false,"error":"worker exited"}');
-  });
-  const ask = (request: object) =>
-    new Promise<string>((resolve) => {
-      waiting.push(resolve);
-      worker.stdin!.write(`${JSON.stringify(request)}\n`);
+  // One worker process per variant, each asked one request at a time.
+  const startWorker = (mode: 'direct' | ConfigName) => {
+    const worker = spawn('ip', ['netns', 'exec', hostName, process.execPath, WORKER, configFile, mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: worker.stdout! });
+    const waiting: ((line: string) => void)[] = [];
+    lines.on('line', (line) => waiting.shift()?.(line));
+    worker.on('exit', () => {
+      for (const waiter of waiting.splice(0)) waiter('{"ok":false,"error":"worker exited"}');
     });
+    const ask = (request: object) =>
+      new Promise<string>((resolve) => {
+        waiting.push(resolve);
+        worker.stdin!.write(`${JSON.stringify(request)}\n`);
+      });
+    const stop = async () => {
+      worker.stdin!.end();
+      await new Promise((resolve) => (worker.exitCode !== null || worker.signalCode !== null ? resolve(undefined) : worker.once('exit', resolve)));
+    };
+    return { mode, ask, stop };
+  };
+  const workers = [startWorker('direct'), ...CONFIG_NAMES.map(startWorker)];
 
   let serial = 0;
-  const batch = (op: 'ours' | 'direct', count: number) => async () => {
+  const batch = (worker: (typeof workers)[number], count: number) => async () => {
     const samples: number[] = [];
     for (let i = 0; i < count; i++) {
       const name = `${PREFIX}-c${serial++}`;
       const netns = addNetns(name);
       try {
-        const reply = JSON.parse(await ask({ op, netns, containerId: `${op}-${serial}` })) as { ok: boolean; ms: number; error?: string };
-        if (!reply.ok) throw new Error(`real chain ${op} failed: ${reply.error}`);
+        const reply = JSON.parse(await worker.ask({ netns, containerId: `${worker.mode}-${serial}` })) as { ok: boolean; ms: number; error?: string };
+        if (!reply.ok) throw new Error(`real chain (${worker.mode}) failed: ${reply.error}`);
         samples.push(reply.ms);
       } finally {
         delNetns(name);
@@ -115,18 +126,19 @@ export async function benchRealChain(workspace: Workspace, options: BenchOptions
   const count = options.quick ? 2 : 5;
   const rounds = options.quick ? 2 : 10;
   try {
-    const samples = await interleave(rounds, [
-      { name: 'direct', batch: batch('direct', count) },
-      { name: 'ours', batch: batch('ours', count) },
-    ]);
+    const samples = await interleave(
+      rounds,
+      workers.map((worker) => ({ name: worker.mode, batch: batch(worker, count) })),
+    );
     const base = summarize(samples.get('direct')!);
-    const ours = summarize(samples.get('ours')!);
-    const ratio = ours.median / base.median;
-    const target = { kind: 'ratio-max' as const, value: 1.05 };
-    return [
-      {
+    const target = { kind: 'ratio-max' as const, value: TARGET_3 };
+    return CONFIG_NAMES.map((config): Row => {
+      const ours = summarize(samples.get(config)!);
+      const ratio = ours.median / base.median;
+      return {
         bench: '3',
-        case: 'library: bridge+host-local+portmap ADD+DEL',
+        config,
+        case: `${config} config: bridge+host-local+portmap ADD+DEL`,
         baseline: 'same binaries run directly',
         unit: 'ms',
         base,
@@ -134,11 +146,10 @@ export async function benchRealChain(workspace: Workspace, options: BenchOptions
         ratio,
         target,
         met: judge(ratio, target),
-      },
-    ];
+      };
+    });
   } finally {
-    worker.stdin!.end();
-    await new Promise((resolve) => (worker.exitCode !== null ? resolve(undefined) : worker.once('exit', resolve)));
+    await Promise.all(workers.map((worker) => worker.stop()));
     cleanupNamespaces();
   }
 }

@@ -1,62 +1,49 @@
 // 5. 100 attachments (ADD, then DEL of all) of the 3-plugin fake chain: the library with
-//    concurrency 8 vs the same calls made one after another.
+//    concurrency 8 vs the same calls made one after another, in each configuration (each in its
+//    own lane, where serial and concurrent rounds interleave).
 
 import path from 'node:path';
-import { CNI, parseConfList } from '../src/index.js';
+import type { Lanes } from './lib/lanes.js';
 import { judge, type Row } from './lib/report.js';
-import { interleave, summarize } from './lib/stats.js';
+import { interleave, summarize, type Variant } from './lib/stats.js';
 import { FAKE_TYPES, writeFakeList, type Workspace } from './lib/setup.js';
-import type { BenchOptions } from './options.js';
+import { CONFIG_NAMES, type BenchOptions } from './options.js';
 
 export const ATTACHMENTS = 100;
 export const CONCURRENCY = 8;
+export const TARGET_5 = 1.5;
 
-export async function benchConcurrency(workspace: Workspace, options: BenchOptions): Promise<Row[]> {
-  const { text } = await writeFakeList(workspace, FAKE_TYPES, 'concurrency.conflist', 'concnet');
-  const list = parseConfList(text);
-  const base = { path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache-concurrency') };
-  const serial = new CNI(base);
-  const parallel = new CNI({ ...base, concurrency: CONCURRENCY });
-  const rt = (id: string) => ({ containerId: id, netns: '/var/run/netns/bench', ifName: 'eth0' });
-  const ids = (prefix: string) => Array.from({ length: ATTACHMENTS }, (_, i) => `${prefix}-${i}`);
-
+export async function benchConcurrency(workspace: Workspace, options: BenchOptions, lanes: Lanes): Promise<Row[]> {
+  const { text: conflist } = await writeFakeList(workspace, FAKE_TYPES, 'concurrency.conflist', 'concnet');
   const rounds = options.quick ? 2 : 6;
-  const samples = await interleave(rounds, [
-    {
-      name: 'serial',
-      batch: async (round) => {
-        const started = performance.now();
-        for (const id of ids(`s${round}`)) await serial.addNetworkList(list, rt(id));
-        for (const id of ids(`s${round}`)) await serial.delNetworkList(list, rt(id));
-        return [performance.now() - started];
-      },
-    },
-    {
-      name: 'parallel',
-      batch: async (round) => {
-        const started = performance.now();
-        await Promise.all(ids(`p${round}`).map((id) => parallel.addNetworkList(list, rt(id))));
-        await Promise.all(ids(`p${round}`).map((id) => parallel.delNetworkList(list, rt(id))));
-        return [performance.now() - started];
-      },
-    },
-  ]);
-  const base0 = summarize(samples.get('serial')!);
-  const ours = summarize(samples.get('parallel')!);
-  // Throughput ratio: attachments per second with concurrency over serial = serial time / parallel time.
-  const ratio = base0.median / ours.median;
-  const target = { kind: 'ratio-min' as const, value: 1.5 };
-  return [
-    {
+  const variants: Variant[] = [];
+  for (const config of CONFIG_NAMES) {
+    const where = { binDir: workspace.binDir, cacheDir: path.join(workspace.root, `cache-concurrency-${config}`), conflist };
+    for (const mode of ['serial', 'parallel'] as const) {
+      variants.push({
+        name: `${mode}-${config}`,
+        batch: (round) => lanes[config].run({ op: 'concurrency', mode, attachments: ATTACHMENTS, concurrency: CONCURRENCY, ...where, idPrefix: `${mode[0]}${round}` }),
+      });
+    }
+  }
+  const samples = await interleave(rounds, variants);
+  const target = { kind: 'ratio-min' as const, value: TARGET_5 };
+  return CONFIG_NAMES.map((config): Row => {
+    const base = summarize(samples.get(`serial-${config}`)!);
+    const ours = summarize(samples.get(`parallel-${config}`)!);
+    // Throughput ratio: attachments per second with concurrency over serial = serial time / parallel time.
+    const ratio = base.median / ours.median;
+    return {
       bench: '5',
-      case: `library: ${ATTACHMENTS} ADD + ${ATTACHMENTS} DEL, concurrency ${CONCURRENCY} (ratio = throughput gain)`,
-      baseline: 'same calls, serial',
+      config,
+      case: `${config} config: ${ATTACHMENTS} ADD + ${ATTACHMENTS} DEL, concurrency ${CONCURRENCY} (ratio = throughput gain)`,
+      baseline: `same calls, serial, ${config} config`,
       unit: 'ms/100',
-      base: base0,
+      base,
       ours,
       ratio,
       target,
       met: judge(ratio, target),
-    },
-  ];
+    };
+  });
 }

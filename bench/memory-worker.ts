@@ -8,10 +8,14 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import path from 'node:path';
 import { CNI, parseConfList } from '../src/index.js';
 import { bareSpawn } from './lib/bare.js';
+import { configOptions } from './lib/configs.js';
+import type { ConfigName } from './options.js';
 
 interface Settings {
   /** `library`: ADD and DEL through the library; `spawn`: bare spawns of the same plugin. */
   mode: 'library' | 'spawn';
+  /** The library's configuration (mode `library`). */
+  config: ConfigName;
   /** Measure after a memory-reducing ("last resort") GC, not only after an ordinary one. */
   reduce: boolean;
   binDir: string;
@@ -25,7 +29,7 @@ const settings = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Settings;
 const gc = (globalThis as { gc?: (options?: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 
-const cni = new CNI({ path: [settings.binDir], cacheDir: settings.cacheDir });
+const cni = new CNI({ ...configOptions(settings.config), path: [settings.binDir], cacheDir: settings.cacheDir });
 const list = parseConfList(settings.conflist);
 
 const MB = 2 ** 20;

@@ -1,17 +1,17 @@
 // A workload to profile: `node --cpu-prof bench/.out/bench/profile-target.js <scenario> <count>`
 // (bench/profile.ts runs it and summarises the profile). Scenarios:
 //   spawn    bare spawns of the fake plugin (the floor)
-//   exec     defaultExecutor.exec
-//   execa    execaExecutor.exec
-//   chain    ADD + DEL of the 3-plugin fake chain through the library
-//   chain-fast  the same with lockFiles and cacheSync off
+//   exec     defaultExecutor.exec (execa, the default)
+//   spawn-executor  spawnExecutor.exec (the opt-in node:child_process executor)
+//   chain    ADD + DEL of the 3-plugin fake chain through the library, default configuration
+//   chain-fast  the same in the fast configuration (spawnExecutor, lockFiles and cacheSync off)
 //   spawn6   the six plugin runs of one such ADD + DEL as bare spawns
 //   load     loadNetworkList on a directory of 1,000 config files
 
 import path from 'node:path';
-import { CNI, defaultExecutor, loadNetworkList, parseConfList } from '../src/index.js';
-import { execaExecutor } from '../src/invoke/exec-plugin.js';
+import { CNI, defaultExecutor, loadNetworkList, parseConfList, spawnExecutor } from '../src/index.js';
 import { bareSpawn, recording } from './lib/bare.js';
+import { configOptions } from './lib/configs.js';
 import { FAKE_TYPES, createWorkspace, writeFakeList } from './lib/setup.js';
 import { writeConfigDir } from './b4-load.js';
 
@@ -23,8 +23,8 @@ try {
   const list = parseConfList(text);
   const cni = new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache') });
   const rt = (id: string) => ({ containerId: id, netns: '/var/run/netns/bench', ifName: 'eth0' });
-  const fast = new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache'), lockFiles: false, cacheSync: false });
-  const recorder = recording(defaultExecutor);
+  const fast = new CNI({ ...configOptions('fast'), path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache') });
+  const recorder = recording(spawnExecutor);
   const probe = new CNI({ path: [workspace.binDir], cacheDir: path.join(workspace.root, 'cache'), executor: recorder });
   await probe.addNetworkList(list, rt('probe'));
   await probe.delNetworkList(list, rt('probe'));
@@ -38,8 +38,8 @@ try {
     case 'exec':
       run = () => defaultExecutor.exec(request);
       break;
-    case 'execa':
-      run = () => execaExecutor.exec(request);
+    case 'spawn-executor':
+      run = () => spawnExecutor.exec(request);
       break;
     case 'chain':
       run = async (index) => {

@@ -1,14 +1,18 @@
 // Runs inside the benchmark's throwaway host network namespace (started with `ip netns exec`):
 // times ADD + DEL of the real bridge (host-local IPAM) + portmap chain, either through the
-// library or by running the same binaries directly. One JSON request per stdin line:
-//   {"op":"ours"|"direct","netns":"/var/run/netns/x","containerId":"c1"}
+// library in one configuration or by running the same binaries directly. Arguments: the settings
+// file and what this process runs: `direct`, `default` or `fast` (one process each, so that one
+// configuration's heap does not slow the others' spawns; the library is not loaded for `direct`).
+// One JSON request per stdin line:
+//   {"netns":"/var/run/netns/x","containerId":"c1"}
 // answered with {"ok":true,"ms":..,"addMs":..,"delMs":..} or {"ok":false,"error":".."}.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { CNI, parseConfList } from '../src/index.js';
+import type { CNI, NetworkConfigList } from '../src/index.js';
 import { bareSpawn } from './lib/bare.js';
+import type { ConfigName } from './options.js';
 
 interface WorkerConfig {
   conflist: string;
@@ -18,11 +22,18 @@ interface WorkerConfig {
 }
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as WorkerConfig;
-const list = parseConfList(config.conflist);
-const cni = new CNI({ path: config.cniPath, cacheDir: config.cacheDir });
+const mode = process.argv[3] as 'direct' | ConfigName;
+if (!['direct', 'default', 'fast'].includes(mode)) throw new Error(`unknown mode ${mode}`);
+let library: { cni: CNI; list: NetworkConfigList } | undefined;
+if (mode !== 'direct') {
+  const { CNI, parseConfList } = await import('../src/index.js');
+  const { configOptions } = await import('./lib/configs.js');
+  library = { cni: new CNI({ ...configOptions(mode), path: config.cniPath, cacheDir: path.join(config.cacheDir, mode) }), list: parseConfList(config.conflist) };
+}
 const raw = JSON.parse(config.conflist) as { name: string; cniVersion: string; plugins: Record<string, unknown>[] };
 
 async function ours(netns: string, containerId: string): Promise<[number, number]> {
+  const { cni, list } = library!;
   const rt = { containerId, netns, ifName: 'eth0', capabilityArgs: config.capabilityArgs };
   const started = performance.now();
   await cni.addNetworkList(list, rt);
@@ -66,8 +77,8 @@ const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   let answer: Record<string, unknown>;
   try {
-    const request = JSON.parse(line) as { op: 'ours' | 'direct'; netns: string; containerId: string };
-    const [addMs, delMs] = await (request.op === 'ours' ? ours : direct)(request.netns, request.containerId);
+    const request = JSON.parse(line) as { netns: string; containerId: string };
+    const [addMs, delMs] = await (mode === 'direct' ? direct : ours)(request.netns, request.containerId);
     answer = { ok: true, ms: addMs + delMs, addMs, delMs };
   } catch (error) {
     answer = { ok: false, error: (error as Error).message };

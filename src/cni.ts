@@ -6,6 +6,7 @@ import {
   validateContainerId,
   validateInterfaceName,
   validateNetns,
+  validateCacheFileName,
   validateNetworkName,
 } from './config/validate.js';
 import {
@@ -22,6 +23,7 @@ import {
 } from './cache/cache.js';
 import {
   AbortError,
+  AttachmentExistsError,
   CacheError,
   MultipleErrors,
   TimeoutError,
@@ -172,6 +174,7 @@ export class CNI {
     validateInterfaceName(rt.ifName);
     validateNetns(rt.netns);
     validateCapabilityArgs(rt.capabilityArgs);
+    validateCacheFileName(list.name, rt.containerId, rt.ifName);
     return {
       networkName: list.name,
       containerId: rt.containerId,
@@ -211,6 +214,12 @@ export class CNI {
         const other = existing.entry;
         throw new CacheError(
           `cannot ADD network "${list.name}" for container ${attachment.containerId} on ${attachment.ifName}: its cache file ${existing.file} belongs to network "${other.networkName}", container ${other.containerId}, interface ${other.ifName} (the names join to the same file name)`,
+          { file: existing.file, network: list.name, command: 'ADD' },
+        );
+      }
+      if (existing.state === 'ok') {
+        throw new AttachmentExistsError(
+          `network "${list.name}" is already attached to container ${attachment.containerId} on ${attachment.ifName} (cached in ${existing.file}); DEL it before adding it again`,
           { file: existing.file, network: list.name, command: 'ADD' },
         );
       }
@@ -264,11 +273,9 @@ export class CNI {
   // CHECK and DEL replay the CNI_ARGS and capability args of ADD time when the cache has them.
   #replay(attachment: Attachment, read: CacheRead): Attachment {
     if (read.state !== 'ok') return attachment;
-    return {
-      ...attachment,
-      args: read.entry.cniArgs ?? attachment.args,
-      capabilityArgs: read.entry.capabilityArgs ?? attachment.capabilityArgs,
-    };
+    // The entry is the truth about ADD time: a missing field means ADD had none, as the cache
+    // format leaves empty ones out.
+    return { ...attachment, args: read.entry.cniArgs ?? [], capabilityArgs: read.entry.capabilityArgs ?? {} };
   }
 
   /**

@@ -191,6 +191,18 @@ export class TimeoutError extends family('TimeoutError', 'ERR_CNI_TIMEOUT') {
   }
 }
 
+/**
+ * ADD of an attachment that is already made: its cache entry exists. DEL it first; running the
+ * plugins again would fail part way and the rollback would tear down the working attachment.
+ */
+export class AttachmentExistsError extends family('AttachmentExistsError', 'ERR_CNI_ATTACHMENT_EXISTS') {
+  file: string;
+  constructor(message: string, options: CniErrorOptions & { file: string }) {
+    super(message, options);
+    this.file = options.file;
+  }
+}
+
 /** Waiting for another operation's lock on the same attachment (or network, for GC) gave up. */
 export class LockTimeoutError extends family('LockTimeoutError', 'ERR_CNI_LOCK_TIMEOUT') {}
 

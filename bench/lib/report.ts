@@ -1,6 +1,7 @@
 // The result rows of a benchmark run, the printed table and the JSON file.
 
 import { cpus, loadavg, release } from 'node:os';
+import type { ConfigName } from '../options.js';
 import type { Summary } from './stats.js';
 
 export interface Target {
@@ -11,6 +12,8 @@ export interface Target {
 
 export interface Row {
   bench: string;
+  /** The library configuration the row measures, if it is about one. */
+  config?: ConfigName | undefined;
   case: string;
   /** What the case is compared with. */
   baseline: string;

@@ -45,7 +45,11 @@ export interface ErrorJson {
 /** One line for stderr: the message with its line breaks folded. */
 export function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\s*\n\s*/g, ' ').trim();
+  // Plugin output quoted in a message must not drive the terminal: control characters are escaped.
+  return message
+    .replace(/\s*\n\s*/g, ' ')
+    .trim()
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A stable string code for any error: the library's, ours, or Node's (`EACCES`, ...). */

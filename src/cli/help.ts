@@ -22,8 +22,10 @@ Usage:
   cnitool check  <network> <netns-path>   check an attachment against its cached result
   cnitool del    <network> <netns-path>   detach, with the cached result and arguments
   cnitool status <network>                ask the network's plugins whether they are ready
-  cnitool gc     <network> [<netns-path>] delete every cached attachment of the network, then
-                                          send GC to its plugins (as the Go tool does)
+                                          (does nothing for lists older than 1.1.0)
+  cnitool gc     <network> [<netns-path>] DEL every cached attachment of the network, then
+                                          send GC to its plugins, as the Go tool does; the
+                                          netns path is accepted and ignored
   cnitool validate <network>              check the config, that its plugins are installed and
                                           that they support its version
   cnitool ls                              list the networks of the config directory; * marks
@@ -37,7 +39,7 @@ Usage:
 
 Environment:
   NETCONFPATH    config directory (.conflist, .conf, .json)   default /etc/cni/net.d
-  CNI_PATH       plugin directories, separated by ':'
+  CNI_PATH       plugin directories, separated by ':' (required; no default)
   CNI_IFNAME     interface name in the namespace               default eth0
   CNI_ARGS       K=V;K2=V2, passed to the plugins as CNI_ARGS
   CAP_ARGS       JSON object of capability arguments, e.g. {"portMappings":[...]}

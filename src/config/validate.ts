@@ -79,3 +79,18 @@ export function validateCapabilityArgs(value: unknown): void {
     throw new InvalidArgumentError(`Expected \`capabilityArgs\` to be JSON-serialisable: ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
 }
+
+// File names are at most 255 bytes. The cache file is `<network>-<containerId>-<ifName>`, and its
+// temporary twin adds a dot, the writer's PID and a random suffix (up to 33 bytes more).
+const MAX_CACHE_NAME_BYTES = 255 - 33;
+
+/** Network name, container ID and interface name must fit in one cache file name. */
+export function validateCacheFileName(network: string, containerId: string, ifName: string): void {
+  const bytes = Buffer.byteLength(`${network}-${containerId}-${ifName}`);
+  if (bytes > MAX_CACHE_NAME_BYTES) {
+    throw new InvalidArgumentError(
+      `Expected network name, container ID and interface name to total at most ${MAX_CACHE_NAME_BYTES - 2} bytes (they name the cache file), got ${bytes - 2}`,
+      { cniCode: CniErrorCode.INVALID_ENVIRONMENT_VARIABLES, network },
+    );
+  }
+}

@@ -197,6 +197,15 @@ async function execaOnce(request: ExecRequest): Promise<RunOutcome> {
   if (pid !== undefined) {
     installExitHook();
     liveGroups.add(pid);
+    // execa stops only the plugin itself at the cap, and its result waits until every process
+    // holding the pipes is gone; kill the whole group as soon as either stream passes the cap.
+    const counted = { stdout: 0, stderr: 0 };
+    for (const name of ['stdout', 'stderr'] as const) {
+      subprocess[name]?.on('data', (chunk: Buffer | string) => {
+        counted[name] += chunk.length;
+        if (counted[name] > request.maxOutput) killGroup(pid, 'SIGKILL');
+      });
+    }
   }
   if (stop.aborted) onStop();
   else stop.addEventListener('abort', onStop, { once: true });

@@ -52,13 +52,12 @@ async function cleanUp(world: World, containers: readonly string[]): Promise<voi
 }
 
 describe('one attachment, two processes', () => {
-  it('serialises two ADDs from different processes on the same attachment', async () => {
+  it('serialises an ADD and a DEL from different processes on the same attachment', async () => {
     const world = await createWorld();
     await world.install('rec');
     const { text } = world.list(['rec']);
-    const op = { op: 'add' as const, rt: rt('ctr1', { ADD_SLEEP: '0.3' }) };
-    const a = await startWorker(world, text, [op]);
-    const b = await startWorker(world, text, [op]);
+    const a = await startWorker(world, text, [{ op: 'add' as const, rt: rt('ctr1', { ADD_SLEEP: '0.3', DEL_SLEEP: '0.3' }) }]);
+    const b = await startWorker(world, text, [{ op: 'del' as const, rt: rt('ctr1', { ADD_SLEEP: '0.3', DEL_SLEEP: '0.3' }) }]);
     await Promise.all([a.ready, b.ready]);
     a.go();
     b.go();
@@ -71,7 +70,7 @@ describe('one attachment, two processes', () => {
     // Both processes asked before the first plugin run ended, so they really contended...
     expect(log.slice(0, firstEnd).filter((line) => line.phase === 'want')).toHaveLength(2);
     // ...and the two plugin runs did not overlap.
-    const spans = intervals(log, 'ADD');
+    const spans = [...intervals(log, 'ADD'), ...intervals(log, 'DEL')].sort((x, y) => x[0] - y[0]);
     expect(spans).toHaveLength(2);
     expect(disjoint(spans)).toBe(true);
     expect(log.filter((line) => line.phase !== 'want').map((line) => line.phase)).toEqual(['start', 'end', 'start', 'end']);

@@ -147,29 +147,32 @@ describe('better than the Go library', () => {
       env.binDir,
       'slow',
       `cat > /dev/null
-if [ "$CNI_COMMAND" = ADD ]; then
+if [ "$CNI_COMMAND" = ADD ] || [ "$CNI_COMMAND" = DEL ]; then
   echo "start $CNI_CONTAINERID $(date +%s%N)" >> "${log}"
   sleep 0.6
   echo "end $CNI_CONTAINERID $(date +%s%N)" >> "${log}"
-  echo '{"cniVersion":"1.0.0"}'
-fi`,
+fi
+if [ "$CNI_COMMAND" = ADD ]; then echo '{"cniVersion":"1.0.0"}'; fi`,
     );
     const listText = '{"cniVersion":"1.0.0","name":"locknet","plugins":[{"type":"slow"}]}';
     const adder = `
       const { CNI, parseConfList } = await import(process.argv[1]);
-      const [bin, cache, list, containerId] = process.argv.slice(2);
+      const [bin, cache, list, containerId, op] = process.argv.slice(2);
       const cni = new CNI({ path: [bin], cacheDir: cache });
-      await cni.addNetworkList(parseConfList(list), { containerId, netns: '/run/netns/x', ifName: 'eth0' });
+      const rt = { containerId, netns: '/run/netns/x', ifName: 'eth0' };
+      if (op === 'del') await cni.delNetworkList(parseConfList(list), rt);
+      else await cni.addNetworkList(parseConfList(list), rt);
     `;
     const href = new URL(`file://${index}`).href;
-    const spans = async (ids: [string, string]) => {
+    const spans = async (ids: [string, string], ops: [string, string] = ['add', 'add']) => {
       await writeFile(log, '');
-      const runs = await Promise.all(ids.map((id) => runNode(adder, [href, env.binDir, env.cacheDir, listText, id])));
+      const runs = await Promise.all(ids.map((id, index) => runNode(adder, [href, env.binDir, env.cacheDir, listText, id, ops[index]!])));
       for (const run of runs) expect(run.code, run.stderr).toBe(0);
       return (await readFile(log, 'utf8')).trim().split('\n').map((line) => line.split(' '));
     };
-    // Both processes use the same attachment: the second ADD starts only after the first ended.
-    const same = await spans(['same', 'same']);
+    // Both processes use the same attachment (an ADD and a DEL, in either order): the second
+    // starts only after the first ended.
+    const same = await spans(['same', 'same'], ['add', 'del']);
     expect(same.map(([what]) => what)).toEqual(['start', 'end', 'start', 'end']);
     expect(BigInt(same[1]![2]!) <= BigInt(same[2]![2]!)).toBe(true);
 
