@@ -2,11 +2,12 @@
 // fly, a private copy of the built library for tests that need a second process, and small readers.
 
 import { chmod, cp, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export { calls, cniEnv, createFakeEnv, stdinOf, type FakeEnv, type Invocation } from '../helpers/fake-env.js';
 export { RT, installChain, resultOf } from '../helpers/chain.js';
@@ -62,6 +63,12 @@ async function brokenImports(dist: string): Promise<string[]> {
 }
 
 let copied: Promise<{ index: string; bin: string; cache: string }> | undefined;
+let copiedDir: string | undefined;
+
+// Registered while the test file that imports this module is collected: the copy goes with it.
+afterAll(async () => {
+  if (copiedDir) await rm(copiedDir, { recursive: true, force: true });
+});
 
 /**
  * A private copy of `dist/`, made once per test file, for child processes: a rebuild that empties
@@ -70,7 +77,7 @@ let copied: Promise<{ index: string; bin: string; cache: string }> | undefined;
 export function builtLibrary(): Promise<{ index: string; bin: string; cache: string }> {
   copied ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'cni-spec-dist-'));
-    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    copiedDir = dir;
     const dist = path.join(dir, 'dist');
     for (let attempt = 0; ; attempt++) {
       try {
