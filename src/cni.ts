@@ -24,6 +24,7 @@ import {
 import {
   AbortError,
   AttachmentExistsError,
+  describePlugin,
   CacheError,
   MultipleErrors,
   TimeoutError,
@@ -126,7 +127,8 @@ export class CNI {
     const translate = (error: unknown): never => {
       if (timeoutSignal?.aborted && !options.signal?.aborted && (!isCniError(error) || error.code === 'ERR_CNI_ABORTED')) {
         const where = isCniError(error) ? { network: error.network, plugin: error.plugin, command: error.command } : {};
-        const timedOut = new TimeoutError(`operation timed out after ${timeoutMs} ms`, { timeout: timeoutMs!, cause: error, ...where });
+        const prefix = isCniError(error) && error.plugin ? `${describePlugin(where)}: ` : '';
+        const timedOut = new TimeoutError(`${prefix}operation timed out after ${timeoutMs} ms`, { timeout: timeoutMs!, cause: error, ...where });
         // A failed ADD that was rolled back still says how the rollback went.
         if (isCniError(error) && error.rollback) {
           timedOut.rollback = error.rollback;
@@ -498,18 +500,21 @@ export class CNI {
     const version = effectiveVersion(list.cniVersion);
     return this.#run(undefined, options, async (context) => {
       const errors: Error[] = [];
-      for (const plugin of list.plugins) {
+      // Each plugin, and the IPAM plugin it delegates to (which the Go library does not check).
+      const types = list.plugins.flatMap((plugin) => [plugin.type, ...(plugin.conf.ipam?.type ? [plugin.conf.ipam.type] : [])]);
+      for (const type of types) {
         try {
-          const info = await getVersionInfo(context, plugin.type, await findPlugin(plugin.type, this.path));
+          const info = await getVersionInfo(context, type, await findPlugin(type, this.path));
           if (!info.supportedVersions.includes(version)) {
             const supported = info.supportedVersions.join(', ');
-            throw new VersionError(`plugin ${plugin.type} does not support config version "${version}" (it supports ${supported})`, {
+            throw new VersionError(`plugin ${type} does not support config version "${version}" (it supports ${supported})`, {
               network: list.name,
-              plugin: plugin.type,
+              plugin: type,
               cniCode: 1,
             });
           }
         } catch (error) {
+          if (isCniError(error)) error.network ??= list.name;
           errors.push(error as Error);
         }
       }

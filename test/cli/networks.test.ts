@@ -107,7 +107,7 @@ describe('cnitool validate', () => {
           type: 'gone',
           path: null,
           ok: false,
-          error: { code: 'ERR_CNI_PLUGIN_NOT_FOUND', cniCode: null, message: `failed to find plugin "gone" in path [${world.binDir}]`, plugin: 'gone' },
+          error: { code: 'ERR_CNI_PLUGIN_NOT_FOUND', cniCode: null, message: `failed to find plugin "gone" in path [${world.binDir}]`, network: 'net', plugin: 'gone' },
         },
       ],
     });

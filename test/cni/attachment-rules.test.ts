@@ -101,3 +101,15 @@ describe('oneLine (cnitool error lines)', () => {
     expect(oneLine(new Error('plugin said:\n  \u001b]0;owned\u0007bad\tthing\u009b'))).toBe('plugin said: \\x1b]0;owned\\x07bad\\x09thing\\x9b');
   });
 });
+
+describe('validateNetworkList and IPAM plugins', () => {
+  it('also finds the IPAM plugin a plugin delegates to, and names it when it is missing', async () => {
+    const env = await createFakeEnv();
+    await env.install('v', 'versions');
+    const list = parseConfList('{"cniVersion":"1.0.0","name":"neta","plugins":[{"type":"v","ipam":{"type":"host-lokal"}}]}');
+    const error = await env.cni().validateNetworkList(list).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_CNI_PLUGIN_NOT_FOUND', plugin: 'host-lokal', network: 'neta' });
+    await env.install('host-lokal', 'versions');
+    await expect(env.cni().validateNetworkList(list)).resolves.toEqual([]);
+  });
+});

@@ -176,9 +176,21 @@ describe.skipIf(skipWithoutReference)('plugin input, single behaviours: Go libcn
     expect(ours.outcome).toEqual({ ok: true, result: { cniVersion: '1.1.0', supportedVersions: ALL_VERSIONS } });
   });
 
-  it('validateNetworkList: same VERSION runs and the same capabilities', async () => {
+  it('validateNetworkList: we also check the IPAM plugin a plugin delegates to (intended difference)', async () => {
     const world = await ref.newWorld();
     const file = await world.config('10-validate.conflist', conflist('1.0.0', PLUGINS));
+    const go = await world.goRequest({ op: 'validate', configFile: file });
+    const list = await loadConfList(file);
+    const ours = await world.oursCall('validate', {}, (cni) => cni.validateNetworkList(list));
+    // PLUGINS[1] delegates to host-local, which is not on this CNI path: Go does not look.
+    expectOk(go, 'Go validate');
+    expectFailed(ours, /failed to find plugin "host-local"/);
+  });
+
+  it('validateNetworkList: same VERSION runs and the same capabilities', async () => {
+    const world = await ref.newWorld();
+    const withoutIpam = PLUGINS.map((plugin) => plugin.replace(', "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.1.0.0/24"}]]}', ''));
+    const file = await world.config('10-validate.conflist', conflist('1.0.0', withoutIpam));
     const go = await world.goRequest({ op: 'validate', configFile: file });
     const list = await loadConfList(file);
     const ours = await world.oursCall('validate', {}, (cni) => cni.validateNetworkList(list));
