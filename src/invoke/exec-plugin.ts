@@ -173,9 +173,13 @@ function spawnOnce(request: ExecRequest): Promise<RunOutcome> {
 // The execa path, the default.
 async function execaOnce(request: ExecRequest): Promise<RunOutcome> {
   const started = performance.now();
-  const timeoutSignal = AbortSignal.timeout(request.timeout);
-  const signals = request.signal ? [request.signal, timeoutSignal] : [timeoutSignal];
-  const stop = AbortSignal.any(signals);
+  // A timer cleared when the run ends, rather than AbortSignal.timeout, whose timer would stay
+  // pending (and keep its memory) for the whole timeout after every run.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), request.timeout);
+  timer.unref();
+  const timeoutSignal = timeout.signal;
+  const stop = request.signal ? AbortSignal.any([request.signal, timeoutSignal]) : timeoutSignal;
 
   const subprocess = execa(request.file, [], {
     input: request.stdin,
@@ -211,6 +215,7 @@ async function execaOnce(request: ExecRequest): Promise<RunOutcome> {
   else stop.addEventListener('abort', onStop, { once: true });
 
   const result = await subprocess;
+  clearTimeout(timer);
   stop.removeEventListener('abort', onStop);
   if (forceKill) clearTimeout(forceKill);
   if (pid !== undefined) {
