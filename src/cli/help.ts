@@ -29,7 +29,8 @@ Usage:
   cnitool validate <network>              check the config, that its plugins are installed and
                                           that they support its version
   cnitool ls                              list the networks of the config directory; * marks
-                                          the default one (the first valid file)
+                                          the default one (the first valid file whose plugins
+                                          are all on CNI_PATH)
   cnitool cache ls [<container-id>]       list the cached attachments
   cnitool cache show <network> <netns-path>|--container-id ID
                                           print one cache entry, its config as text

@@ -1,11 +1,22 @@
 // ls: the networks of the config directory as a runtime sees them.
 import { stat } from 'node:fs/promises';
+import type { NetworkConfigList } from '../config/conflist.js';
 import { loadNetworkDirectory } from '../config/load.js';
+import { findPlugin, splitPath } from '../invoke/find-plugin.js';
 import { NoConfigsFoundError } from '../errors.js';
 import { effectiveVersion } from '../version.js';
 import { confDir, expectArgs, type Cli } from './context.js';
 import { errorToJson, oneLine } from './errors.js';
 import { table } from './output.js';
+
+async function missingPlugins(list: NetworkConfigList, paths: readonly string[]): Promise<string[]> {
+  const types = list.plugins.flatMap((plugin) => [plugin.type, ...(plugin.conf.ipam?.type ? [plugin.conf.ipam.type] : [])]);
+  const missing: string[] = [];
+  for (const type of new Set(types)) {
+    await findPlugin(type, paths).catch(() => missing.push(type));
+  }
+  return missing;
+}
 
 async function isMissing(dir: string): Promise<boolean> {
   try {
@@ -29,12 +40,18 @@ export async function lsCommand(cli: Cli): Promise<void> {
     throw error;
   }
   const { networks, skipped } = await loadNetworkDirectory(dir);
+  // As a runtime would: the default is the first network whose plugins (and IPAM plugins) are all
+  // on the CNI path, when one is given.
+  const paths = splitPath(cli.env['CNI_PATH'] ?? '');
+  const missing = await Promise.all(networks.map((list) => (paths.length === 0 ? [] : missingPlugins(list, paths))));
+  const defaultIndex = missing.findIndex((names) => names.length === 0);
   const rows = networks.map((list, index) => ({
     name: list.name,
     cniVersion: effectiveVersion(list.cniVersion),
     plugins: list.plugins.map((plugin) => plugin.type),
     file: list.file ?? null,
-    default: index === 0,
+    default: index === defaultIndex,
+    missing: missing[index]!,
   }));
 
   const lines: string[] = [];
@@ -46,9 +63,9 @@ export async function lsCommand(cli: Cli): Promise<void> {
       row.name,
       row.cniVersion,
       row.plugins.join(','),
-      row.file ?? '',
+      `${row.file ?? ''}${row.missing.length > 0 ? `  (missing from CNI_PATH: ${row.missing.join(', ')})` : ''}`,
     ]);
-    lines.push(table([header, ...body]), '', '* the default network (the first valid file)');
+    lines.push(table([header, ...body]), '', '* the default network (the first valid file whose plugins are all installed)');
   }
   if (skipped.length > 0) {
     lines.push('', `skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'}:`);
@@ -56,7 +73,7 @@ export async function lsCommand(cli: Cli): Promise<void> {
   }
   cli.output.print(lines.join('\n'), {
     dir,
-    default: rows[0]?.name ?? null,
+    default: rows[defaultIndex]?.name ?? null,
     networks: rows,
     skipped: skipped.map((entry) => ({ file: entry.file, error: errorToJson(entry.error) })),
   });

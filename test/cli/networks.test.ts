@@ -6,6 +6,8 @@ import { conflist, expectedContainerId, makeWorld } from './support.js';
 describe('cnitool ls', () => {
   it('lists the networks in load order, marks the default and says why files were skipped', async () => {
     const world = await makeWorld();
+    await world.plugin('p1');
+    await world.plugin('p2');
     const first = await world.config('10-alpha.conflist', conflist('alpha', ['p1', 'p2']));
     const second = await world.config('20-beta.conf', { cniVersion: '0.4.0', name: 'beta', type: 'p1' });
     const broken = await world.config('15-broken.conf', '{nope');
@@ -19,7 +21,7 @@ describe('cnitool ls', () => {
         `*  alpha  1.0.0       p1,p2    ${first}`,
         `   beta   0.4.0       p1       ${second}`,
         '',
-        '* the default network (the first valid file)',
+        '* the default network (the first valid file whose plugins are all installed)',
         '',
         'skipped 2 files:',
         `  ${broken}: invalid JSON: Expected property name or '}' in JSON at position 1 (line 1 column 2)`,
@@ -33,14 +35,33 @@ describe('cnitool ls', () => {
       dir: world.confDir,
       default: 'alpha',
       networks: [
-        { name: 'alpha', cniVersion: '1.0.0', plugins: ['p1', 'p2'], file: first, default: true },
-        { name: 'beta', cniVersion: '0.4.0', plugins: ['p1'], file: second, default: false },
+        { name: 'alpha', cniVersion: '1.0.0', plugins: ['p1', 'p2'], file: first, default: true, missing: [] },
+        { name: 'beta', cniVersion: '0.4.0', plugins: ['p1'], file: second, default: false, missing: [] },
       ],
       skipped: [
         { file: broken, error: expect.objectContaining({ code: 'ERR_CNI_CONFIG', cniCode: 6 }) },
         { file: duplicate, error: expect.objectContaining({ code: 'ERR_CNI_CONFIG', cniCode: 7, network: 'alpha' }) },
       ],
     });
+  });
+
+  it('makes the first network whose plugins are all installed the default, and names what is missing', async () => {
+    const world = await makeWorld();
+    await world.plugin('p1');
+    const first = await world.config('10-alpha.conflist', conflist('alpha', ['p1', 'gone']));
+    const second = await world.config('20-beta.conflist', conflist('beta', ['p1']));
+    const run = await world.run(['ls']);
+    expect(run.stdout).toBe(
+      [
+        '   NAME   CNIVERSION  PLUGINS  FILE',
+        `   alpha  1.0.0       p1,gone  ${first}  (missing from CNI_PATH: gone)`,
+        `*  beta   1.0.0       p1       ${second}`,
+        '',
+        '* the default network (the first valid file whose plugins are all installed)',
+        '',
+      ].join('\n'),
+    );
+    expect(JSON.parse((await world.run(['ls', '--json'])).stdout)).toMatchObject({ default: 'beta', networks: [{ missing: ['gone'] }, { missing: [] }] });
   });
 
   it('says so for an empty directory and fails for a missing one', async () => {
