@@ -37,7 +37,7 @@ if (stage === 'add') {
   } catch (error) {
     // portmap 1.1.1 looks for IPv4 rules in its IPv6 chain and so fails every IPv4-only CHECK.
     if (isCniError(error) && error.plugin === 'portmap' && /ipv6/i.test(error.message)) {
-      console.log(`\n${bold('CHECK')} passed: ${ran.join(', ')}`);
+      console.log(`\n${bold('CHECK')} passed for ${ran.join(', ')}; portmap failed:`);
       console.log(dim(`  portmap answered "${(error as { msg?: string }).msg ?? error.message}": a known bug of portmap 1.1.1 on IPv4-only networks, not of the attachment`));
     } else {
       throw error;
