@@ -58,18 +58,28 @@ export async function gcCommand(cli: Cli): Promise<void> {
 
 interface PluginReport {
   type: string;
+  /** Set on an IPAM plugin: the plugin that delegates to it. */
+  ipamOf?: string;
   path: string | null;
   ok: boolean;
   error?: ErrorJson;
 }
 
+// Every plugin of the list, each followed by the IPAM plugin it delegates to, if any.
+function pluginEntries(list: NetworkConfigList): { type: string; ipamOf?: string }[] {
+  return list.plugins.flatMap((plugin) => [
+    { type: plugin.type },
+    ...(plugin.conf.ipam?.type ? [{ type: plugin.conf.ipam.type, ipamOf: plugin.type }] : []),
+  ]);
+}
+
 // Which plugin each error is about: the library's errors name it; anything else goes to all.
 function pluginReports(list: NetworkConfigList, paths: (string | null)[], failure: unknown): PluginReport[] {
   const errors = failure === undefined ? [] : failure instanceof MultipleErrors ? [...failure.errors] : [failure];
-  return list.plugins.map((plugin, index) => {
-    const about = (error: unknown) => !isCniError(error) || error.plugin === undefined || error.plugin === plugin.type;
+  return pluginEntries(list).map((entry, index) => {
+    const about = (error: unknown) => !isCniError(error) || error.plugin === undefined || error.plugin === entry.type;
     const mine = errors.find(about);
-    const report: PluginReport = { type: plugin.type, path: paths[index] ?? null, ok: mine === undefined };
+    const report: PluginReport = { type: entry.type, ...(entry.ipamOf ? { ipamOf: entry.ipamOf } : {}), path: paths[index] ?? null, ok: mine === undefined };
     if (mine !== undefined) report.error = errorToJson(mine);
     return report;
   });
@@ -80,7 +90,7 @@ export async function validateCommand(cli: Cli): Promise<void> {
   const [network] = expectArgs(cli, 'validate', 1, 1) as [string];
   const cni = createCni(cli);
   const list = await loadNetworkList(confDir(cli), network);
-  const paths = await Promise.all(list.plugins.map((plugin) => findPlugin(plugin.type, cni.path).catch(() => null)));
+  const paths = await Promise.all(pluginEntries(list).map((entry) => findPlugin(entry.type, cni.path).catch(() => null)));
 
   let capabilities: string[] = [];
   let failure: unknown;
@@ -95,7 +105,8 @@ export async function validateCommand(cli: Cli): Promise<void> {
     `network ${list.name} (cniVersion ${version}) from ${list.file ?? '?'}: ${failure ? 'NOT valid' : 'valid'}`,
     ...plugins.map((plugin) => {
       const why = plugin.error ? `: ${plugin.error.message}` : '';
-      return `  ${plugin.ok ? 'ok  ' : 'FAIL'}  ${plugin.type}  ${plugin.path ?? 'not found'}${why}`;
+      const type = plugin.ipamOf ? `${plugin.type} (IPAM of ${plugin.ipamOf})` : plugin.type;
+      return `  ${plugin.ok ? 'ok  ' : 'FAIL'}  ${type}  ${plugin.path ?? 'not found'}${why}`;
     }),
   ];
   if (capabilities.length > 0) lines.push(`  capabilities: ${capabilities.join(', ')}`);

@@ -104,6 +104,24 @@ describe('cnitool validate', () => {
     expect((await world.runs()).map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual(['p1 VERSION', 'p2 VERSION']);
   });
 
+  it('reports the IPAM plugin each plugin delegates to as its own row', async () => {
+    const world = await makeWorld();
+    await world.plugin('p1');
+    await world.config('10-net.conflist', { cniVersion: '1.0.0', name: 'net', plugins: [{ type: 'p1', ipam: { type: 'gone-ipam' } }] });
+    const run = await world.run(['validate', 'net', '--json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout).plugins).toEqual([
+      { type: 'p1', path: path.join(world.binDir, 'p1'), ok: true },
+      {
+        type: 'gone-ipam',
+        ipamOf: 'p1',
+        path: null,
+        ok: false,
+        error: expect.objectContaining({ code: 'ERR_CNI_PLUGIN_NOT_FOUND', plugin: 'gone-ipam', network: 'net' }),
+      },
+    ]);
+  });
+
   it('fails with exit status 1 for a missing plugin or a version a plugin does not support', async () => {
     const world = await makeWorld();
     await world.plugin('old');
