@@ -36,6 +36,7 @@ import { findPlugin, splitPath } from './invoke/find-plugin.js';
 import { getVersionInfo, type VersionInfo } from './invoke/version-info.js';
 import {
   addChain,
+  checkIpamPlugins,
   checkChain,
   delChain,
   findPlugins,
@@ -210,6 +211,7 @@ export class CNI {
     }
     return this.#run({ attachment }, options, async (context) => {
       const files = await findPlugins(list, this.path);
+      await checkIpamPlugins(list, this.path);
       await ensureCacheDir(this.cacheDir);
       const existing = await readCacheEntry(this.cacheDir, attachment);
       if (existing.state === 'foreign') {

@@ -72,6 +72,26 @@ export async function findPlugins(list: NetworkConfigList, paths: readonly strin
   return lookups.map((lookup) => (lookup as PromiseFulfilledResult<string>).value);
 }
 
+/**
+ * Checks that the IPAM plugin each plugin delegates to (`ipam.type`) is on the CNI path too, so
+ * that ADD does not set up half a network and then fail in the delegation.
+ */
+export async function checkIpamPlugins(list: NetworkConfigList, paths: readonly string[]): Promise<void> {
+  for (const plugin of list.plugins) {
+    const type = plugin.conf.ipam?.type;
+    if (!type) continue;
+    try {
+      await findPlugin(type, paths);
+    } catch (error) {
+      if (isCniError(error)) {
+        error.network = list.name;
+        error.message += ` (the IPAM plugin of ${plugin.type})`;
+      }
+      throw error;
+    }
+  }
+}
+
 interface InvokeInput {
   list: NetworkConfigList;
   plugin: PluginConfig;

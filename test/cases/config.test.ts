@@ -83,6 +83,8 @@ describe('config file cases', () => {
     await w.config('10-a.conf', '{"cniVersion":"0.4.0","name":"single","type":"main","mtu":1400,"ipam":{"type":"host-local"}}');
     await w.config('20-b.conflist', '{"cniVersion":"0.4.0","name":"listed","plugins":[{"type":"main","mtu":1400,"ipam":{"type":"host-local"}}]}');
     await w.plugin('main', okBody('main', { cniVersion: '0.4.0', ips: [{ version: '4', address: '10.88.0.2/16' }] }));
+    // Named as the IPAM plugin: ADD checks it is installed; `main` never delegates to it.
+    await w.plugin('host-local', 'exit 1');
     const cni = w.cni();
     const single = await loadNetworkList(w.confDir, 'single');
     expect(single.plugins).toHaveLength(1);

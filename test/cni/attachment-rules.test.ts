@@ -113,3 +113,16 @@ describe('validateNetworkList and IPAM plugins', () => {
     await expect(env.cni().validateNetworkList(list)).resolves.toEqual([]);
   });
 });
+
+describe('ADD and IPAM plugins', () => {
+  it('refuses before any plugin runs when the IPAM plugin a plugin delegates to is not installed', async () => {
+    const { env, cni } = await world();
+    const list = parseConfList('{"cniVersion":"1.0.0","name":"neta","plugins":[{"type":"rec","ipam":{"type":"ipam-gone"}}]}');
+    const error = await cni.addNetworkList(list, rt).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_CNI_PLUGIN_NOT_FOUND', plugin: 'ipam-gone', network: 'neta', rollback: undefined });
+    expect((error as Error).message).toBe(`failed to find plugin "ipam-gone" in path [${env.binDir}] (the IPAM plugin of rec)`);
+    expect(await env.invocations()).toEqual([]);
+    expect(await readdir(path.join(env.cacheDir, 'results')).catch(() => [])).toEqual([]);
+    expect(await readdir(path.join(env.cacheDir, 'locks', 'neta')).catch(() => [])).toEqual([]);
+  });
+});

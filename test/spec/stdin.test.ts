@@ -73,6 +73,8 @@ describe('plugin stdin', () => {
       'vendor.example/opt': 'kept',
     };
     const { list } = await installChain(env, ['p'], { pluginExtra: { p: extra } });
+    // ADD checks that the IPAM plugin is installed; `p` never delegates to it.
+    await env.install('host-local', 'silent');
     await env.cni().addNetworkList(list, RT);
     const [run] = await env.invocations();
     expect(stdinOf(run)).toEqual({ type: 'p', ...extra, name: 'chainnet', cniVersion: '1.0.0' });
