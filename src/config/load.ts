@@ -56,17 +56,20 @@ function readConfigFile(file: string): Buffer {
     return readFileSync(file);
   } catch (error) {
     if (isCniError(error)) throw error;
-    const target = (error as NodeJS.ErrnoException).code === 'ENOENT' ? readlinkOrUndefined(file) : undefined;
-    if (target !== undefined) {
-      throw new ConfigError(`${file}: symbolic link to ${target}, which does not exist`, { file, cause: error });
-    }
+    const dangling = danglingLinkMessage(file, error);
+    if (dangling !== undefined) throw new ConfigError(dangling, { file, cause: error });
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, { file, cause: error });
   }
 }
 
-function readlinkOrUndefined(file: string): string | undefined {
+/**
+ * Says what is wrong with a config path that `error` (from reading it) shows to be a symbolic link
+ * to nothing; undefined when it is not one.
+ */
+export function danglingLinkMessage(file: string, error: unknown): string | undefined {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
   try {
-    return readlinkSync(file);
+    return `${file}: symbolic link to ${readlinkSync(file)}, which does not exist`;
   } catch {
     return undefined;
   }

@@ -1,7 +1,6 @@
-import { readdir, readlink, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { NetworkConfigList } from '../config/conflist.js';
-import { CONFIG_EXTENSIONS, confFiles, loadConfList } from '../config/load.js';
+import { confFiles, danglingLinkMessage, loadConfList } from '../config/load.js';
 import { validateNetworkName } from '../config/validate.js';
 import { ConfigError } from '../errors.js';
 import { findPlugin } from '../invoke/find-plugin.js';
@@ -45,11 +44,7 @@ async function loadOne(file: string, input: ScanInput): Promise<Loaded> {
   try {
     before = await stat(file);
   } catch (error) {
-    const target = await readlink(file).catch(() => undefined);
-    const reason =
-      target === undefined
-        ? withFile(file, `cannot read: ${(error as Error).message}`)
-        : `${file}: symbolic link to ${target}, which does not exist`;
+    const reason = danglingLinkMessage(file, error) ?? withFile(file, `cannot read: ${(error as Error).message}`);
     return { file, skipped: { file, kind: 'invalid', reason } };
   }
   let list: NetworkConfigList | undefined;
@@ -109,21 +104,6 @@ function sameVersion(a: string, b: string): boolean {
   }
 }
 
-// Config file names that are symbolic links to nothing: the directory listing drops them, but an
-// operator who made one wants to hear about it.
-async function danglingLinks(dir: string, listed: ReadonlySet<string>): Promise<SkippedNetwork[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const found: SkippedNetwork[] = [];
-  for (const entry of entries) {
-    const file = path.join(dir, entry.name);
-    if (!entry.isSymbolicLink() || listed.has(file) || !(CONFIG_EXTENSIONS as readonly string[]).includes(path.extname(entry.name))) continue;
-    if (await stat(file).then(() => true, () => false)) continue;
-    const target = await readlink(file).catch(() => '?');
-    found.push({ file, kind: 'invalid', reason: `${file}: symbolic link to ${target}, which does not exist` });
-  }
-  return found;
-}
-
 async function dirProblem(dir: string): Promise<string | undefined> {
   try {
     if (!(await stat(dir)).isDirectory()) return `config path ${dir} is not a directory`;
@@ -154,7 +134,7 @@ export async function scanNetworks(input: ScanInput): Promise<ScanOutput> {
 
   const loaded = await Promise.all(files.map((file) => loadOne(file, input)));
   const parsed = new Map<string, NetworkConfigList>();
-  const skipped: SkippedNetwork[] = await danglingLinks(confDir, new Set(files));
+  const skipped: SkippedNetwork[] = [];
   const pending: string[] = [];
   let settleAt: number | undefined;
   const candidates: { file: string; list: NetworkConfigList }[] = [];
