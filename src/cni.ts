@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import { normalizeCniArgs } from './args.js';
-import type { NetworkConfigList } from './config/conflist.js';
+import { requiredPlugins, type NetworkConfigList, type PluginConfig } from './config/conflist.js';
 import {
   validateCapabilityArgs,
   validateContainerId,
@@ -46,7 +46,6 @@ import {
   type ChainContext,
   type ValidAttachment,
 } from './network-list.js';
-import type { PluginConfig } from './config/conflist.js';
 import {
   attachNetworks,
   detachNetworks,
@@ -81,6 +80,7 @@ export class CNI {
   /** Milliseconds a rollback or cleanup DEL may take. */
   readonly cleanupTimeout: number;
   readonly #options: CNIOptions;
+  readonly #shared: Omit<ChainContext, 'signal'>;
   readonly #queue: PQueue;
   readonly #locks = new KeyedLock();
   readonly #files: AttachmentLocks | InProcessLocks;
@@ -89,28 +89,25 @@ export class CNI {
   constructor(options: CNIOptions = {}) {
     this.path = splitPath(options.path);
     this.cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
-    positive('pluginTimeout', options.pluginTimeout, 1);
-    positive('killGrace', options.killGrace, 1);
-    positive('maxOutputBytes', options.maxOutputBytes, 1);
-    this.cleanupTimeout = positive('cleanupTimeout', options.cleanupTimeout, DEFAULTS.cleanupTimeout);
     this.#options = options;
+    // What every chain run shares, resolved once; each call adds its own signal.
+    this.#shared = {
+      paths: this.path,
+      executor: options.executor ?? defaultExecutor,
+      pluginTimeout: positive('pluginTimeout', options.pluginTimeout, DEFAULTS.pluginTimeout),
+      killGrace: positive('killGrace', options.killGrace, DEFAULTS.killGrace),
+      maxOutputBytes: positive('maxOutputBytes', options.maxOutputBytes, DEFAULTS.maxOutputBytes),
+      inheritEnv: options.inheritEnv,
+      extraEnv: options.extraEnv,
+      onStderr: options.onStderr,
+    };
+    this.cleanupTimeout = positive('cleanupTimeout', options.cleanupTimeout, DEFAULTS.cleanupTimeout);
     this.#files = options.lockFiles === false ? new InProcessLocks() : new AttachmentLocks(this.cacheDir);
     this.#queue = new PQueue({ concurrency: positive('concurrency', options.concurrency, DEFAULTS.concurrency) });
   }
 
   #context(signal: AbortSignal | undefined): ChainContext {
-    const options = this.#options;
-    return {
-      paths: this.path,
-      executor: options.executor ?? defaultExecutor,
-      pluginTimeout: options.pluginTimeout ?? DEFAULTS.pluginTimeout,
-      killGrace: options.killGrace ?? DEFAULTS.killGrace,
-      maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
-      inheritEnv: options.inheritEnv,
-      extraEnv: options.extraEnv,
-      onStderr: options.onStderr,
-      signal,
-    };
+    return { ...this.#shared, signal };
   }
 
   // Runs one operation with the call's signal and timeout, turning any abort into our typed
@@ -503,8 +500,7 @@ export class CNI {
     return this.#run(undefined, options, async (context) => {
       const errors: Error[] = [];
       // Each plugin, and the IPAM plugin it delegates to (which the Go library does not check).
-      const types = list.plugins.flatMap((plugin) => [plugin.type, ...(plugin.conf.ipam?.type ? [plugin.conf.ipam.type] : [])]);
-      for (const type of types) {
+      for (const { type } of requiredPlugins(list)) {
         try {
           const info = await getVersionInfo(context, type, await findPlugin(type, this.path));
           if (!info.supportedVersions.includes(version)) {

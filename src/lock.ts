@@ -45,7 +45,7 @@ async function abortable(promise: Promise<void>, signal: AbortSignal | undefined
 
 const GC_LOCK = '.gc.lock';
 
-async function waitWhile(check: () => Promise<boolean>, signal: AbortSignal | undefined, what: string): Promise<void> {
+async function waitWhile(check: () => boolean | Promise<boolean>, signal: AbortSignal | undefined, what: string): Promise<void> {
   for (let delay = 1; await check(); delay = Math.min(delay * 2, 50)) {
     if (signal?.aborted) throw new LockTimeoutError(`gave up waiting for ${what}`, { cause: signal.reason });
     await sleep(delay, undefined, { signal }).catch(() => {});
@@ -101,16 +101,9 @@ export class InProcessLocks {
   readonly #active = new Map<string, number>();
   readonly #collecting = new Set<string>();
 
-  async #waitWhile(busy: () => boolean, signal: AbortSignal | undefined, what: string): Promise<void> {
-    for (let delay = 1; busy(); delay = Math.min(delay * 2, 50)) {
-      if (signal?.aborted) throw new LockTimeoutError(`gave up waiting for ${what}`, { cause: signal.reason });
-      await sleep(delay, undefined, { signal }).catch(() => {});
-    }
-  }
-
   async attachment(key: AttachmentKey, signal: AbortSignal | undefined): Promise<{ release(): Promise<void> }> {
     const network = key.networkName;
-    await this.#waitWhile(() => this.#collecting.has(network), signal, `GC of network ${network}`);
+    await waitWhile(() => this.#collecting.has(network), signal, `GC of network ${network}`);
     this.#active.set(network, (this.#active.get(network) ?? 0) + 1);
     return {
       release: async () => {
@@ -125,7 +118,7 @@ export class InProcessLocks {
     this.#collecting.add(network);
     const release = async () => void this.#collecting.delete(network);
     try {
-      await this.#waitWhile(() => this.#active.has(network), signal, `operations on network ${network}`);
+      await waitWhile(() => this.#active.has(network), signal, `operations on network ${network}`);
     } catch (error) {
       await release();
       throw error;

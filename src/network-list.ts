@@ -1,7 +1,7 @@
 import { formatCniArgs } from './args.js';
-import type { NetworkConfigList, PluginConfig } from './config/conflist.js';
+import { requiredPlugins, type NetworkConfigList, type PluginConfig } from './config/conflist.js';
 import { spliceMembers } from './config/raw-json.js';
-import { AbortError, MultipleErrors, ResultError, isCniError } from './errors.js';
+import { AbortError, MultipleErrors, ResultError, describePlugin, isCniError } from './errors.js';
 import type { PluginExecutor } from './invoke/exec-plugin.js';
 import { findPlugin } from './invoke/find-plugin.js';
 import { buildPluginEnv, type CniCommand, type EnvOptions } from './invoke/plugin-env.js';
@@ -77,15 +77,14 @@ export async function findPlugins(list: NetworkConfigList, paths: readonly strin
  * that ADD does not set up half a network and then fail in the delegation.
  */
 export async function checkIpamPlugins(list: NetworkConfigList, paths: readonly string[]): Promise<void> {
-  for (const plugin of list.plugins) {
-    const type = plugin.conf.ipam?.type;
-    if (!type) continue;
+  for (const { type, ipamOf } of requiredPlugins(list)) {
+    if (ipamOf === undefined) continue;
     try {
       await findPlugin(type, paths);
     } catch (error) {
       if (isCniError(error)) {
         error.network = list.name;
-        error.message += ` (the IPAM plugin of ${plugin.type})`;
+        error.message += ` (the IPAM plugin of ${ipamOf})`;
       }
       throw error;
     }
@@ -143,7 +142,7 @@ function resultError(error: unknown, list: NetworkConfigList, plugin: PluginConf
     error.network = list.name;
     error.plugin = plugin.type;
     error.command = 'ADD';
-    error.message = `plugin type="${plugin.type}" name="${list.name}" failed (add): ${error.message}`;
+    error.message = `${describePlugin(error)}: ${error.message}`;
   }
   throw error;
 }

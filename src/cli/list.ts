@@ -1,6 +1,6 @@
 // ls: the networks of the config directory as a runtime sees them.
 import { stat } from 'node:fs/promises';
-import type { NetworkConfigList } from '../config/conflist.js';
+import { requiredPlugins, type NetworkConfigList } from '../config/conflist.js';
 import { loadNetworkDirectory } from '../config/load.js';
 import { findPlugin, splitPath } from '../invoke/find-plugin.js';
 import { NoConfigsFoundError } from '../errors.js';
@@ -10,9 +10,8 @@ import { errorToJson, oneLine } from './errors.js';
 import { table } from './output.js';
 
 async function missingPlugins(list: NetworkConfigList, paths: readonly string[]): Promise<string[]> {
-  const types = list.plugins.flatMap((plugin) => [plugin.type, ...(plugin.conf.ipam?.type ? [plugin.conf.ipam.type] : [])]);
   const missing: string[] = [];
-  for (const type of new Set(types)) {
+  for (const type of new Set(requiredPlugins(list).map((entry) => entry.type))) {
     await findPlugin(type, paths).catch(() => missing.push(type));
   }
   return missing;

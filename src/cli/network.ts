@@ -1,6 +1,6 @@
 // status, gc and validate: commands about one network of the config directory.
 import { loadNetworkList } from '../config/load.js';
-import type { NetworkConfigList } from '../config/conflist.js';
+import { requiredPlugins, type NetworkConfigList } from '../config/conflist.js';
 import { MultipleErrors, isCniError } from '../errors.js';
 import { findPlugin } from '../invoke/find-plugin.js';
 import { effectiveVersion } from '../version.js';
@@ -65,18 +65,10 @@ interface PluginReport {
   error?: ErrorJson;
 }
 
-// Every plugin of the list, each followed by the IPAM plugin it delegates to, if any.
-function pluginEntries(list: NetworkConfigList): { type: string; ipamOf?: string }[] {
-  return list.plugins.flatMap((plugin) => [
-    { type: plugin.type },
-    ...(plugin.conf.ipam?.type ? [{ type: plugin.conf.ipam.type, ipamOf: plugin.type }] : []),
-  ]);
-}
-
 // Which plugin each error is about: the library's errors name it; anything else goes to all.
 function pluginReports(list: NetworkConfigList, paths: (string | null)[], failure: unknown): PluginReport[] {
   const errors = failure === undefined ? [] : failure instanceof MultipleErrors ? [...failure.errors] : [failure];
-  return pluginEntries(list).map((entry, index) => {
+  return requiredPlugins(list).map((entry, index) => {
     const about = (error: unknown) => !isCniError(error) || error.plugin === undefined || error.plugin === entry.type;
     const mine = errors.find(about);
     const report: PluginReport = { type: entry.type, ...(entry.ipamOf ? { ipamOf: entry.ipamOf } : {}), path: paths[index] ?? null, ok: mine === undefined };
@@ -90,7 +82,7 @@ export async function validateCommand(cli: Cli): Promise<void> {
   const [network] = expectArgs(cli, 'validate', 1, 1) as [string];
   const cni = createCni(cli);
   const list = await loadNetworkList(confDir(cli), network);
-  const paths = await Promise.all(pluginEntries(list).map((entry) => findPlugin(entry.type, cni.path).catch(() => null)));
+  const paths = await Promise.all(requiredPlugins(list).map((entry) => findPlugin(entry.type, cni.path).catch(() => null)));
 
   let capabilities: string[] = [];
   let failure: unknown;

@@ -228,6 +228,20 @@ export function parseConf(bytes: Uint8Array | string, options: ParseOptions = {}
   };
 }
 
+/** A plugin binary a list needs; `ipamOf` names the plugin that delegates to it as its IPAM. */
+export interface RequiredPlugin {
+  type: string;
+  ipamOf?: string;
+}
+
+/** Every plugin binary a list needs, in order: each plugin, then the IPAM plugin it delegates to. */
+export function requiredPlugins(list: NetworkConfigList): RequiredPlugin[] {
+  return list.plugins.flatMap((plugin) => {
+    const ipam = plugin.conf.ipam?.type;
+    return ipam ? [{ type: plugin.type }, { type: ipam, ipamOf: plugin.type }] : [{ type: plugin.type }];
+  });
+}
+
 /** Returns a copy of the list with more plugins appended (from a per-network plugin directory). */
 export function withPlugins(list: NetworkConfigList, plugins: readonly PluginConfig[]): NetworkConfigList {
   return { ...list, plugins: [...list.plugins, ...plugins] };
